@@ -1,0 +1,41 @@
+# Two commands set everything up: `make demo` and `make test` create .venv when missing.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+
+.PHONY: demo test test-slow lint bench bench-flows bench-diampart bench-plane clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/infolens demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_knn.py
+
+bench-flows: $(STAMP)
+	$(PY) benchmarks/bench_flows.py
+
+bench-plane: $(STAMP)
+	$(PY) benchmarks/bench_plane.py
+
+bench-diampart: $(STAMP)
+	$(PY) benchmarks/bench_diampart.py
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache

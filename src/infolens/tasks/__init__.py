@@ -1,0 +1,35 @@
+"""Synthetic distributions of (X, Y) with known mutual information (nats).
+
+Every task has ``name``, ``dim_x``, ``dim_y``, an exact ``mutual_information`` and
+``sample(n, seed=0) -> (x, y)`` (the :class:`infolens.interfaces.Task` protocol), plus
+``describe()`` for JSON. Built-in named tasks: :func:`list_tasks`, :func:`get_task`.
+"""
+
+from infolens.tasks.base import TaskBase
+from infolens.tasks.gaussian import (
+    CorrelatedGaussian,
+    correlation_for_mi,
+    gaussian_mi_from_correlations,
+)
+from infolens.tasks.images import GaussianImages, Rectangles
+from infolens.tasks.labels import LabelsTask, gaussian_mixture_label_mi
+from infolens.tasks.registry import BUILTIN_TASKS, describe_tasks, get_task, list_tasks
+from infolens.tasks.transforms import TRANSFORM_KINDS, RandomInvertibleNetwork, Transformed
+
+__all__ = [
+    "TaskBase",
+    "CorrelatedGaussian",
+    "gaussian_mi_from_correlations",
+    "correlation_for_mi",
+    "Transformed",
+    "RandomInvertibleNetwork",
+    "TRANSFORM_KINDS",
+    "GaussianImages",
+    "Rectangles",
+    "LabelsTask",
+    "gaussian_mixture_label_mi",
+    "BUILTIN_TASKS",
+    "get_task",
+    "list_tasks",
+    "describe_tasks",
+]
