@@ -4,8 +4,14 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
+export MPLBACKEND ?= Agg
+# The offline MNIST copy next to the checkout, when there is one (the loader also reads
+# INFOLENS_MNIST_DIR, then ~/.cache/infolens/mnist, and downloads only where a network exists).
+ifneq ($(wildcard ../shared/data/mnist/t10k-labels-idx1-ubyte.gz),)
+export INFOLENS_MNIST_DIR ?= $(abspath ../shared/data/mnist)
+endif
 
-.PHONY: demo test test-slow lint bench bench-flows bench-diampart bench-plane clean
+.PHONY: demo test test-slow lint bench bench-compression bench-flows bench-diampart bench-plane clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -27,6 +33,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_knn.py
+
+bench-compression: $(STAMP)
+	$(PY) benchmarks/bench_compression.py
 
 bench-flows: $(STAMP)
 	$(PY) benchmarks/bench_flows.py

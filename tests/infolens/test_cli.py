@@ -59,7 +59,8 @@ def test_estimate_csv_with_header_in_bits(gaussian_files):
 
 
 def test_estimate_plain_text_output(gaussian_files, capsys, monkeypatch):
-    r = run_main(capsys, monkeypatch, "estimate", gaussian_files / "x.npy", gaussian_files / "y.npy", "--k", "3")
+    r = run_main(capsys, monkeypatch, "estimate",
+                 gaussian_files / "x.npy", gaussian_files / "y.npy", "--k", "3")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("I(X;Y) = ") and "nats" in r.stdout
 

@@ -28,8 +28,8 @@ __all__ = [
 
 _LAZY = {
     "Compressed": "infolens.estimators.compression",
-    "PCACompressor": "infolens.estimators.compression",
-    "AutoencoderCompressor": "infolens.estimators.compression",
+    "PCACompressor": "infolens.estimators.compressors",
+    "AutoencoderCompressor": "infolens.estimators.compressors",
     "FlowMI": "infolens.estimators.flows",
     "MINE": "infolens.estimators.neural",
     "InfoNCE": "infolens.estimators.neural",

@@ -49,7 +49,8 @@ def _flow(k: int, seed: int) -> MIEstimator:
 
 
 def _pca_ksg(k: int, seed: int) -> MIEstimator:
-    from infolens.estimators.compression import Compressed, PCACompressor
+    from infolens.estimators.compression import Compressed
+    from infolens.estimators.compressors import PCACompressor
     from infolens.estimators.knn import KSG
 
     return Compressed(

@@ -1,0 +1,34 @@
+"""diampart: partitions of compact sets into parts of smaller diameter (Borsuk-type problems).
+
+d_m(F) is the least x such that F is covered by m sets of diameter <= x. Upper bounds come from
+searched partitions checked in exact rational arithmetic (:mod:`diampart.certificate`), lower
+bounds from finite point sets whose ">= tau" graph is not m-colourable (:mod:`diampart.lower`).
+See docs/diampart.md. Independent of infolens.
+
+Example:
+    >>> from diampart import search_partition, check_certificate
+    >>> res = search_partition("square", 4, restarts=2, seed=0)
+    >>> check_certificate(res.certificate).ok
+    True
+"""
+
+from diampart.certificate import Certificate, CheckReport, check_certificate, load_certificate
+from diampart.lower import LowerBound, point_lower_bound, sat_lower_bound
+from diampart.search import SearchResult, search_partition
+from diampart.shapes import ConvexPolygon, Disk, FlatTorus, get_shape
+
+__all__ = [
+    "Certificate",
+    "CheckReport",
+    "ConvexPolygon",
+    "Disk",
+    "FlatTorus",
+    "LowerBound",
+    "SearchResult",
+    "check_certificate",
+    "get_shape",
+    "load_certificate",
+    "point_lower_bound",
+    "sat_lower_bound",
+    "search_partition",
+]

@@ -1,0 +1,317 @@
+"""Exact plane geometry in rational arithmetic (:class:`fractions.Fraction`).
+
+Every function here is exact: no floats enter, so comparisons are decisions, not estimates.
+Polygons are tuples of points ``(x, y)`` listed counter-clockwise; convex polygons may have
+collinear vertices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = [
+    "Point",
+    "Polygon",
+    "to_fraction",
+    "to_point",
+    "cross",
+    "signed_area",
+    "polygon_area",
+    "is_convex_ccw",
+    "point_in_convex",
+    "clip_halfplane",
+    "clip_convex",
+    "clip_by_halfplanes",
+    "intersection_area",
+    "interiors_disjoint",
+    "squared_distance",
+    "max_squared_distance",
+    "convex_hull",
+    "bounding_box",
+]
+
+Point = tuple[Fraction, Fraction]
+FLOAT_MARGIN = 1e-9
+"""Float values this far below zero decide a sign (float error is below 1e-12 there)."""
+Polygon = tuple[Point, ...]
+
+
+def to_fraction(value: object, *, max_denominator: int | None = None) -> Fraction:
+    """Exact rational from an int, a Fraction, a ``"p/q"`` string or a float.
+
+    A float is first converted exactly and then, when ``max_denominator`` is given, replaced by
+    the closest fraction with denominator at most ``max_denominator`` (Fraction.limit_denominator).
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"coordinate: expected a number, got {value!r}")
+    if isinstance(value, Fraction):
+        out = value
+    elif isinstance(value, int):
+        out = Fraction(value)
+    elif isinstance(value, str):
+        try:
+            out = Fraction(value)
+        except (ValueError, ZeroDivisionError) as err:
+            raise ValueError(f"coordinate: cannot read {value!r} as a rational") from err
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"coordinate: not finite ({value!r})")
+        out = Fraction(value)
+    else:
+        try:
+            out = Fraction(float(value))  # numpy scalars
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"coordinate: expected a number, got {value!r}") from err
+    if max_denominator is not None and not isinstance(value, str | Fraction | int):
+        out = out.limit_denominator(max_denominator)
+    return out
+
+
+def to_point(value: Sequence[object], *, max_denominator: int | None = None) -> Point:
+    """Exact point from a pair of numbers (see :func:`to_fraction`)."""
+    if len(value) != 2:
+        raise ValueError(f"point: expected 2 coordinates, got {len(value)}")
+    return (
+        to_fraction(value[0], max_denominator=max_denominator),
+        to_fraction(value[1], max_denominator=max_denominator),
+    )
+
+
+def cross(o: Point, a: Point, b: Point) -> Fraction:
+    """Orientation (a - o) x (b - o): > 0 for a left turn o -> a -> b."""
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def signed_area(poly: Sequence[Point]) -> Fraction:
+    """Shoelace A = 1/2 sum_i (x_i y_{i+1} - x_{i+1} y_i); positive when counter-clockwise."""
+    n = len(poly)
+    total = Fraction(0)
+    for i in range(n):
+        x0, y0 = poly[i]
+        x1, y1 = poly[(i + 1) % n]
+        total += x0 * y1 - x1 * y0
+    return total / 2
+
+
+def polygon_area(poly: Sequence[Point]) -> Fraction:
+    """Absolute area of a simple polygon (shoelace)."""
+    return abs(signed_area(poly))
+
+
+def is_convex_ccw(poly: Sequence[Point]) -> bool:
+    """True when ``poly`` is a convex polygon listed counter-clockwise with positive area.
+
+    Collinear consecutive vertices are allowed. Test: positive shoelace area, no right turn,
+    no edge that doubles back, and the edge directions sweep the circle exactly once (they
+    switch between the half-planes "angle in [0, pi)" and "[pi, 2 pi)" exactly twice).
+    """
+    n = len(poly)
+    if n < 3 or signed_area(poly) <= 0:
+        return False
+    edges = []
+    for i in range(n):
+        e = (poly[(i + 1) % n][0] - poly[i][0], poly[(i + 1) % n][1] - poly[i][1])
+        if e != (0, 0):
+            edges.append(e)
+    k = len(edges)
+    switches = 0
+    for i in range(k):
+        (ax, ay), (bx, by) = edges[i], edges[(i + 1) % k]
+        turn = ax * by - ay * bx
+        if turn < 0 or (turn == 0 and ax * bx + ay * by < 0):
+            return False
+        half_a = 0 if (ay > 0 or (ay == 0 and ax > 0)) else 1
+        half_b = 0 if (by > 0 or (by == 0 and bx > 0)) else 1
+        switches += half_a != half_b
+    return switches == 2
+
+
+def point_in_convex(p: Point, poly: Sequence[Point]) -> bool:
+    """True when p lies in the closed convex ccw polygon ``poly``."""
+    n = len(poly)
+    return all(cross(poly[i], poly[(i + 1) % n], p) >= 0 for i in range(n))
+
+
+def clip_halfplane(poly: Sequence[Point], a: Point, b: Point) -> list[Point]:
+    """Part of convex ``poly`` left of (or on) the line a -> b (one Sutherland-Hodgman step)."""
+    out: list[Point] = []
+    n = len(poly)
+    if n == 0:
+        return out
+    sides = [cross(a, b, p) for p in poly]
+    for i in range(n):
+        p, q = poly[i], poly[(i + 1) % n]
+        sp, sq = sides[i], sides[(i + 1) % n]
+        if sp >= 0:
+            out.append(p)
+        if (sp > 0 and sq < 0) or (sp < 0 and sq > 0):
+            t = sp / (sp - sq)
+            out.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
+    # drop repeated points so the result stays a clean polygon
+    clean: list[Point] = []
+    for p in out:
+        if not clean or clean[-1] != p:
+            clean.append(p)
+    if len(clean) > 1 and clean[0] == clean[-1]:
+        clean.pop()
+    return clean
+
+
+def clip_convex(subject: Sequence[Point], clip: Sequence[Point]) -> list[Point]:
+    """Intersection of a convex polygon with a convex ccw polygon (Sutherland-Hodgman 1974).
+
+    The cost is len(clip) passes over the subject, so put the polygon with few edges second.
+    """
+    out = list(subject)
+    n = len(clip)
+    for i in range(n):
+        if len(out) < 3:
+            return []
+        out = clip_halfplane(out, clip[i], clip[(i + 1) % n])
+    return out if len(out) >= 3 else []
+
+
+def clip_by_halfplanes(
+    poly: Sequence[Point], halfplanes: Sequence[tuple[Point, Fraction]]
+) -> list[Point]:
+    """Part of convex ``poly`` inside every half-plane a . x <= c, given as pairs (a, c).
+
+    Exact; a float mirror only skips work: with |a|, |x|, |c| below 2^10 the float value of
+    a . x - c is within 1e-12 of the exact one, so a float value below -FLOAT_MARGIN decides
+    the sign; every other sign, and every value used to place a new vertex, is exact.
+    """
+    out = list(poly)
+    if not out:
+        return []
+    coef = np.array([[float(a[0]), float(a[1]), float(c)] for a, c in halfplanes])
+    fl = np.array([[float(p[0]), float(p[1])] for p in out])
+    coef_ok = bool(np.abs(coef).max() <= 2.0**10 and np.abs(fl).max() <= 2.0**10)
+    for k, ((a0, a1), c) in enumerate(halfplanes):
+        n = len(out)
+        if coef_ok:
+            fv = fl @ coef[k, :2] - coef[k, 2]
+            if (fv < -FLOAT_MARGIN).all():
+                continue
+            sure = fv < -FLOAT_MARGIN
+        else:
+            sure = np.zeros(n, bool)
+        exact: list[Fraction | None] = [
+            None if sure[i] else a0 * out[i][0] + a1 * out[i][1] - c for i in range(n)
+        ]
+
+        def value(i: int, exact: list = exact, pts: list = out) -> Fraction:
+            if exact[i] is None:
+                exact[i] = a0 * pts[i][0] + a1 * pts[i][1] - c  # noqa: B023 (used at once)
+            return exact[i]
+
+        signs = [-1 if sure[i] else (exact[i] > 0) - (exact[i] < 0) for i in range(n)]
+        if all(sg <= 0 for sg in signs):
+            continue
+        new: list[Point] = []
+        for i in range(n):
+            j = (i + 1) % n
+            if signs[i] <= 0:
+                new.append(out[i])
+            if signs[i] * signs[j] < 0:
+                vp, vq = value(i), value(j)
+                t = vp / (vp - vq)
+                p, q = out[i], out[j]
+                new.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
+        out = [p for i, p in enumerate(new) if p != new[i - 1]] if len(new) > 1 else new
+        if len(out) < 3:
+            return []
+        fl = np.array([[float(p[0]), float(p[1])] for p in out])
+    return out
+
+
+def intersection_area(p: Sequence[Point], q: Sequence[Point]) -> Fraction:
+    """Area of the intersection of two convex ccw polygons (0 when interiors are disjoint)."""
+    if not _boxes_overlap(bounding_box(p), bounding_box(q)):
+        return Fraction(0)
+    small, large = (p, q) if len(p) <= len(q) else (q, p)
+    inter = clip_convex(large, small)
+    return polygon_area(inter) if inter else Fraction(0)
+
+
+def interiors_disjoint(p: Sequence[Point], q: Sequence[Point]) -> bool:
+    """True when two convex ccw polygons have disjoint interiors.
+
+    Separating axis theorem for convex polygons: the interiors are disjoint iff some edge line of
+    one of them has the other polygon weakly on its outer side.
+    """
+    if not _boxes_overlap(bounding_box(p), bounding_box(q)):
+        return True
+    for a_poly, b_poly in ((p, q), (q, p)):
+        n = len(a_poly)
+        for i in range(n):
+            a, b = a_poly[i], a_poly[(i + 1) % n]
+            if a == b:
+                continue
+            if all(cross(a, b, v) <= 0 for v in b_poly):
+                return True
+    return False
+
+
+def squared_distance(p: Point, q: Point) -> Fraction:
+    """|p - q|^2."""
+    dx = p[0] - q[0]
+    dy = p[1] - q[1]
+    return dx * dx + dy * dy
+
+
+def max_squared_distance(points: Sequence[Point]) -> Fraction:
+    """Squared diameter of a finite point set: max_{i<j} |p_i - p_j|^2, exactly.
+
+    The diameter of a polygon (or a finite union of polygons) equals that of its vertex set,
+    because a compact set and its convex hull have the same diameter and the hull's extreme
+    points are vertices. Only hull vertices are compared, and a float pass selects the pairs
+    to compare exactly: with coordinates below 2^20 in magnitude every float squared distance
+    is within 1e-6 * (1 + its value) of the exact one, so the exact maximum is among the pairs
+    whose float value is within 1e-5 * (1 + max) of the float maximum.
+    """
+    hull = convex_hull(points)
+    n = len(hull)
+    if n < 2:
+        return Fraction(0)
+    xy = np.array([[float(p[0]), float(p[1])] for p in hull])
+    if np.abs(xy).max() >= 2.0**20:
+        pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    else:
+        d2 = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1)
+        iu, ju = np.triu_indices(n, 1)
+        vals = d2[iu, ju]
+        keep = vals >= vals.max() - 1e-5 * (1.0 + vals.max())
+        pairs = list(zip(iu[keep].tolist(), ju[keep].tolist(), strict=True))
+    return max(squared_distance(hull[i], hull[j]) for i, j in pairs)
+
+
+def convex_hull(points: Sequence[Point]) -> list[Point]:
+    """Convex hull, counter-clockwise, without collinear points (Andrew's monotone chain, 1979)."""
+    pts = sorted(set(points))
+    if len(pts) <= 2:
+        return pts
+    lower: list[Point] = []
+    for p in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
+            lower.pop()
+        lower.append(p)
+    upper: list[Point] = []
+    for p in reversed(pts):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
+            upper.pop()
+        upper.append(p)
+    return lower[:-1] + upper[:-1]
+
+
+def bounding_box(poly: Sequence[Point]) -> tuple[Fraction, Fraction, Fraction, Fraction]:
+    """(xmin, ymin, xmax, ymax)."""
+    xs = [p[0] for p in poly]
+    ys = [p[1] for p in poly]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _boxes_overlap(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

@@ -1,0 +1,329 @@
+"""Lower bounds for d_m: point sets whose ">= tau" distance graph is not m-colourable.
+
+If any m sets of diameter < tau covered the shape F, giving each point of a finite X subset F
+the index of a set containing it would properly m-colour the graph G_tau(X) whose edges join
+points at distance >= tau. So if G_tau(X) is not m-colourable, d_m(F) >= tau.
+
+- :func:`point_lower_bound`: m + 1 points pairwise >= tau apart (G_tau is complete), found by
+  SLSQP (max-min distance), rounded to rational points of F and then checked exactly.
+- :func:`sat_lower_bound`: X a rational grid (plus rational points on the circle for the disk);
+  "G_tau(X) is m-colourable" is encoded as CNF (one colour per point, no edge monochromatic)
+  and solved by CaDiCaL through python-sat; UNSAT gives tau as a lower bound. The graph is
+  built in exact arithmetic; the UNSAT answer is the solver's (not proof-checked here).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+from pysat.formula import CNF
+from pysat.solvers import Solver
+from scipy.optimize import minimize
+
+from diampart.geometry import Point, to_fraction
+from diampart.shapes import ConvexPolygon, Disk, FlatTorus, Shape, get_shape, rational_circle_point
+
+__all__ = [
+    "LowerBound",
+    "exact_squared_distance",
+    "in_true_shape",
+    "min_squared_distance",
+    "point_lower_bound",
+    "grid_points",
+    "colouring_cnf",
+    "is_colourable",
+    "sat_lower_bound",
+]
+
+SQRT3_SQUARED = Fraction(3)
+
+
+@dataclass
+class LowerBound:
+    """d_m(shape) >= sqrt(tau_squared), witnessed by ``points`` (see ``method``)."""
+
+    shape: str
+    parts: int
+    tau_squared: Fraction
+    points: list[Point]
+    method: str
+    seconds: float = 0.0
+    details: dict = field(default_factory=dict)
+
+    @property
+    def value(self) -> float:
+        """sqrt(tau_squared) rounded down in the last place (a safe float for a lower bound)."""
+        return math.nextafter(math.sqrt(float(self.tau_squared)), -math.inf)
+
+    def as_dict(self) -> dict:
+        return {
+            "shape": self.shape,
+            "parts": self.parts,
+            "tau_squared": str(self.tau_squared),
+            "lower_bound": self.value,
+            "method": self.method,
+            "n_points": len(self.points),
+            "points": [[str(x), str(y)] for x, y in self.points],
+            "seconds": self.seconds,
+            "details": self.details,
+        }
+
+
+def in_true_shape(shape: Shape, p: Point) -> bool:
+    """Exact membership in the true shape (not its rational outer stand-in).
+
+    Triangle (apex (1/2, sqrt 3/2)): 0 <= y and y <= sqrt(3) min(x, 1 - x), decided by squaring.
+    """
+    if isinstance(shape, ConvexPolygon) and shape.name == "triangle":
+        x, y = p
+        lim = min(x, 1 - x)
+        return y >= 0 and lim >= 0 and y * y <= SQRT3_SQUARED * lim * lim
+    return shape.contains(p)
+
+
+def exact_squared_distance(shape: Shape, p: Point, q: Point) -> Fraction:
+    """|p - q|^2, or on the torus min_k |p - q - k|^2 (k from floor/ceil of each coordinate)."""
+    dx, dy = p[0] - q[0], p[1] - q[1]
+    if isinstance(shape, FlatTorus):
+        fx = min((dx - math.floor(dx)) ** 2, (dx - math.ceil(dx)) ** 2)
+        fy = min((dy - math.floor(dy)) ** 2, (dy - math.ceil(dy)) ** 2)
+        return fx + fy
+    return dx * dx + dy * dy
+
+
+def min_squared_distance(shape: Shape, points: list[Point]) -> Fraction:
+    """Smallest pairwise squared distance, exactly."""
+    return min(
+        exact_squared_distance(shape, points[i], points[j])
+        for i in range(len(points))
+        for j in range(i + 1, len(points))
+    )
+
+
+def _float_dist2(shape: Shape, z: np.ndarray) -> np.ndarray:
+    if isinstance(shape, FlatTorus):
+        z = z - np.round(z)
+    return (z * z).sum(-1)
+
+
+def point_lower_bound(
+    shape: Shape | str, parts: int, *, restarts: int = 8, seed: int = 0
+) -> LowerBound:
+    """m + 1 points of the shape with the largest exact minimal distance found (max-min SLSQP)."""
+    shape = get_shape(shape) if isinstance(shape, str) else shape
+    if parts < 1:
+        raise ValueError(f"parts: expected an integer >= 1, got {parts}")
+    start = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    n = parts + 1
+    iu, ju = np.triu_indices(n, 1)
+    best: tuple[Fraction, list[Point]] | None = None
+    for _ in range(restarts):
+        x0 = shape.sample(n, rng).reshape(-1)
+        z0 = x0.reshape(n, 2)
+        s0 = float(_float_dist2(shape, z0[iu] - z0[ju]).min())
+
+        def cons(xs: np.ndarray) -> np.ndarray:
+            p = xs[:-1].reshape(n, 2)
+            out = [_float_dist2(shape, p[iu] - p[ju]) - xs[-1]]
+            if isinstance(shape, Disk):
+                out.append(float(shape.radius) ** 2 - (p * p).sum(1))
+            elif isinstance(shape, ConvexPolygon):
+                v = shape.float_vertices
+                for e in range(len(v)):
+                    a, b = v[e], v[(e + 1) % len(v)]
+                    out.append((b[0] - a[0]) * (p[:, 1] - a[1]) - (b[1] - a[1]) * (p[:, 0] - a[0]))
+            return np.concatenate(out)
+
+        res = minimize(
+            lambda xs: -xs[-1], np.append(x0, s0), method="SLSQP",
+            constraints=[{"type": "ineq", "fun": cons}], options={"maxiter": 400, "ftol": 1e-14},
+        )
+        pts = [_round_inside(shape, q) for q in res.x[:-1].reshape(n, 2)]
+        if any(p is None for p in pts):
+            continue
+        tau2 = min_squared_distance(shape, pts)
+        if best is None or tau2 > best[0]:
+            best = (tau2, pts)
+    if best is None:
+        raise RuntimeError("point_lower_bound: no rational point set inside the shape found")
+    return LowerBound(shape.name, parts, best[0], best[1], f"{n} points pairwise >= tau",
+                      time.perf_counter() - start)
+
+
+def _round_inside(shape: Shape, q: np.ndarray) -> Point | None:
+    """A rational point of the true shape near q (pulled towards the centre when needed)."""
+    if isinstance(shape, Disk):
+        r = float(shape.radius)
+        norm = float(np.linalg.norm(q))
+        if norm >= r * (1 - 1e-9):
+            return rational_circle_point(math.atan2(q[1], q[0]), shape.radius)
+    if isinstance(shape, FlatTorus):
+        q = q % 1.0
+    centre = np.zeros(2) if isinstance(shape, Disk) else (
+        shape.float_vertices.mean(axis=0) if isinstance(shape, ConvexPolygon) else q
+    )
+    for k in range(40):
+        lam = 1.0 - 2.0 ** (-k) if k else 0.0
+        cand = q + (1e-12 * (1 + k)) * (centre - q) if k < 20 else q + lam * (centre - q)
+        p = (to_fraction(float(cand[0]), max_denominator=10**12),
+             to_fraction(float(cand[1]), max_denominator=10**12))
+        if in_true_shape(shape, p):
+            return p
+    return None
+
+
+def grid_points(shape: Shape | str, resolution: int, *, circle_points: int = 0) -> list[Point]:
+    """Rational points of the true shape on the grid (i/g, j/g) shifted to the shape.
+
+    Square [0,1]^2 and torus: (i/g, j/g); triangle: the points of the g-grid inside it; disk of
+    radius r: (r i/g, r j/g) inside it, plus ``circle_points`` rational points exactly on the
+    circle at equally spaced angles.
+    """
+    shape = get_shape(shape) if isinstance(shape, str) else shape
+    g = int(resolution)
+    if g < 1:
+        raise ValueError(f"resolution: expected an integer >= 1, got {resolution}")
+    pts: list[Point] = []
+    if isinstance(shape, FlatTorus):
+        pts = [(Fraction(i, g), Fraction(j, g)) for i in range(g) for j in range(g)]
+    elif isinstance(shape, Disk):
+        r = shape.radius
+        pts = [
+            (r * Fraction(i, g), r * Fraction(j, g))
+            for i in range(-g, g + 1)
+            for j in range(-g, g + 1)
+        ]
+        pts = [p for p in pts if shape.contains(p)]
+        pts += [
+            rational_circle_point(2 * math.pi * k / circle_points, r) for k in range(circle_points)
+        ]
+    else:
+        v = shape.float_vertices
+        lo, hi = v.min(axis=0), v.max(axis=0)
+        xs = range(math.floor(lo[0] * g), math.ceil(hi[0] * g) + 1)
+        ys = range(math.floor(lo[1] * g), math.ceil(hi[1] * g) + 1)
+        pts = [(Fraction(i, g), Fraction(j, g)) for i in xs for j in ys]
+        pts = [p for p in pts if in_true_shape(shape, p)]
+    return list(dict.fromkeys(pts))
+
+
+def colouring_cnf(n: int, edges: list[tuple[int, int]], colours: int, clique: list[int]) -> CNF:
+    """CNF of "the graph is properly colourable with ``colours`` colours".
+
+    Variable x_{v,c} = v * colours + c + 1. Clauses: (x_{v,0} or ... or x_{v,m-1}) for every v;
+    (not x_{u,c} or not x_{v,c}) for every edge and colour; vertex clique[i] gets colour i
+    (symmetry breaking, valid because the clique's colours are distinct in any colouring).
+    """
+    cnf = CNF()
+    for v in range(n):
+        cnf.append([v * colours + c + 1 for c in range(colours)])
+    for u, v in edges:
+        for c in range(colours):
+            cnf.append([-(u * colours + c + 1), -(v * colours + c + 1)])
+    for i, v in enumerate(clique[:colours]):
+        cnf.append([v * colours + i + 1])
+    return cnf
+
+
+def is_colourable(
+    n: int, edges: list[tuple[int, int]], colours: int, *, solver: str = "cadical153",
+    conflict_budget: int | None = None,
+) -> bool | None:
+    """True/False when the solver decides m-colourability, None when it runs out of budget."""
+    clique = _greedy_clique(n, edges, colours + 1)
+    if len(clique) > colours:
+        return False
+    cnf = colouring_cnf(n, edges, colours, clique)
+    with Solver(name=solver, bootstrap_with=cnf.clauses) as s:
+        if conflict_budget is not None:
+            try:
+                s.conf_budget(conflict_budget)
+                return s.solve_limited()
+            except NotImplementedError:
+                return s.solve()
+        return s.solve()
+
+
+def _greedy_clique(n: int, edges: list[tuple[int, int]], limit: int) -> list[int]:
+    adj: list[set[int]] = [set() for _ in range(n)]
+    for u, v in edges:
+        adj[u].add(v)
+        adj[v].add(u)
+    order = sorted(range(n), key=lambda v: -len(adj[v]))
+    best: list[int] = []
+    for start in order[: min(n, 30)]:
+        clique = [start]
+        cand = set(adj[start])
+        while cand and len(clique) < limit:
+            v = max(cand, key=lambda w: len(adj[w] & cand))
+            clique.append(v)
+            cand &= adj[v]
+        if len(clique) > len(best):
+            best = clique
+        if len(best) >= limit:
+            break
+    return best
+
+
+def sat_lower_bound(
+    shape: Shape | str,
+    parts: int,
+    *,
+    resolution: int = 10,
+    circle_points: int = 0,
+    points: list[Point] | None = None,
+    solver: str = "cadical153",
+    conflict_budget: int | None = 200_000,
+    time_limit: float | None = None,
+) -> LowerBound:
+    """Largest tau among the point set's distances with G_tau not m-colourable (binary search).
+
+    Squared distances are exact Fractions; colourability is monotone in tau (a larger tau
+    drops edges), so the search keeps the largest tau proven UNSAT. Undecided calls (budget
+    exhausted) count as colourable, which can only lower the bound.
+    """
+    shape = get_shape(shape) if isinstance(shape, str) else shape
+    if parts < 1:
+        raise ValueError(f"parts: expected an integer >= 1, got {parts}")
+    start = time.perf_counter()
+    if points is None:
+        points = grid_points(shape, resolution, circle_points=circle_points)
+    pts = points
+    n = len(pts)
+    if n < parts + 1:
+        raise ValueError(f"points: need more than {parts} points, got {n}")
+    d2 = {}
+    for i in range(n):
+        for j in range(i + 1, n):
+            d2[(i, j)] = exact_squared_distance(shape, pts[i], pts[j])
+    values = sorted(set(d2.values()))
+    # G_tau for tau = values[k] has edges {d2 >= values[k]}; k = 0 is complete -> UNSAT if n > m
+    lo, hi = 0, len(values) - 1  # invariant: values[lo] proven UNSAT
+    calls = 0
+    fval = np.array([float(v) for v in values])
+    pair_keys = list(d2.keys())
+    pair_f = np.array([float(d2[k]) for k in pair_keys])
+    while lo < hi:
+        if time_limit is not None and time.perf_counter() - start > time_limit:
+            break
+        mid = (lo + hi + 1) // 2
+        thr = values[mid]
+        # exact: the float filter only narrows candidates; membership is decided exactly
+        cand = np.nonzero(pair_f >= fval[mid] * (1 - 1e-9) - 1e-12)[0]
+        edges = [pair_keys[k] for k in cand if d2[pair_keys[k]] >= thr]
+        calls += 1
+        ok = is_colourable(n, edges, parts, solver=solver, conflict_budget=conflict_budget)
+        if ok is False:
+            lo = mid
+        else:
+            hi = mid - 1
+    return LowerBound(
+        shape.name, parts, values[lo], pts, f"SAT: grid graph not {parts}-colourable ({solver})",
+        time.perf_counter() - start, {"n_points": n, "sat_calls": calls, "resolution": resolution,
+                                      "circle_points": circle_points},
+    )

@@ -1,0 +1,303 @@
+"""Minimise the largest cell diameter of a :class:`~diampart.voronoi.Layout` (SLSQP).
+
+Problem (Kraft 1988, SLSQP as in scipy.optimize.minimize):
+
+    minimise t  over (vertex parameters, t)
+    subject to  t >= |p_a - p_b|^2         for every pair of points of one cell,
+                cells stay convex           (cross(p_{l-1}, p_l, p_{l+1}) >= 0 along each cell),
+                free vertices stay inside   (polygon edges / |v| <= r),
+                arcs keep their orientation (span >= 0),
+
+where the points of a cell are its vertices, plus samples on the arcs it follows (disk) and on
+its edges (torus, where |.| is the torus distance min_k |z - k|, k = round(z)). Convex cells
+with fixed combinatorics and positive orientation keep the layout a tiling.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+
+from diampart.shapes import ConvexPolygon, Disk, FlatTorus
+from diampart.voronoi import Layout
+
+__all__ = ["CellPoints", "cell_points", "layout_diameter", "optimise_layout"]
+
+ARC_SAMPLE_STEP = math.pi / 60
+"""Angular step of the arc samples (3 degrees): sampled diameter within r (1 - cos 1.5 deg)."""
+TORUS_EDGE_SAMPLES = 0
+"""Extra torus edge samples; the exact crossing constraints below make them unnecessary."""
+TORUS_LINES = (-1.5, -0.5, 0.5, 1.5)
+"""Lattice Voronoi lines x = c and y = c where the torus distance has a ridge."""
+
+
+@dataclass
+class CellPoints:
+    """Every point the objective uses, as functions of the vertex positions.
+
+    Point k is ``lin[k] @ V + shift[k]`` when ``arc[k]`` is None, otherwise the circle point at
+    angle (1 - s) theta_a + s (theta_b + 2 pi w) for ``arc[k] = (a, b, w, s)``.
+    """
+
+    lin: np.ndarray
+    shift: np.ndarray
+    arc: list[tuple[int, int, int, float] | None]
+    diameter_sets: list[np.ndarray]
+    outlines: list[np.ndarray]
+
+
+def cell_points(layout: Layout) -> CellPoints:
+    """Points (vertices, arc and torus-edge samples) and, per cell, the diameter set and outline."""
+    nv = layout.n_vertices
+    lin_rows, shifts, arcs = [], [], []
+    diameter_sets, outlines = [], []
+    torus = isinstance(layout.shape, FlatTorus)
+
+    def add(row: np.ndarray, shift: tuple[float, float], arc: tuple | None) -> int:
+        lin_rows.append(row)
+        shifts.append(shift)
+        arcs.append(arc)
+        return len(arcs) - 1
+
+    for ci, cell in enumerate(layout.cells):
+        dset, outline = [], []
+        n = len(cell)
+        for pos, (v, shift) in enumerate(cell):
+            row = np.zeros(nv)
+            row[v] = 1.0
+            k = add(row, shift, None)
+            dset.append(k)
+            outline.append(k)
+            nxt_v, nxt_shift = cell[(pos + 1) % n]
+            if pos in layout.arcs[ci]:
+                w = layout.arcs[ci][pos]
+                ta, tb = layout.angle(v), layout.angle(nxt_v) + 2 * math.pi * w
+                samples = max(2, math.ceil((tb - ta) / ARC_SAMPLE_STEP))
+                for j in range(1, samples):
+                    k = add(np.zeros(nv), (0.0, 0.0), (v, nxt_v, w, j / samples))
+                    dset.append(k)
+                    outline.append(k)
+            elif torus and n > 1:
+                for j in range(1, TORUS_EDGE_SAMPLES + 1):
+                    s = j / (TORUS_EDGE_SAMPLES + 1)
+                    row = np.zeros(nv)
+                    row[v] += 1 - s
+                    row[nxt_v] += s
+                    sh = (
+                        (1 - s) * shift[0] + s * nxt_shift[0],
+                        (1 - s) * shift[1] + s * nxt_shift[1],
+                    )
+                    dset.append(add(row, sh, None))
+        diameter_sets.append(np.array(dset))
+        outlines.append(np.array(outline))
+    return CellPoints(np.array(lin_rows), np.array(shifts, float), arcs, diameter_sets, outlines)
+
+
+class _Problem:
+    def __init__(self, layout: Layout, convex: bool = True) -> None:
+        self.layout = layout
+        self.pts = cell_points(layout)
+        self.torus = isinstance(layout.shape, FlatTorus)
+        pairs = []
+        for dset in self.pts.diameter_sets:
+            i, j = np.triu_indices(len(dset), 1)
+            pairs.append(np.column_stack([dset[i], dset[j]]))
+        self.pairs = np.concatenate(pairs) if pairs else np.zeros((0, 2), int)
+        triples = []
+        for out in self.pts.outlines if convex else []:
+            n = len(out)
+            if n >= 3:
+                triples.extend((out[(k - 1) % n], out[k], out[(k + 1) % n]) for k in range(n))
+        self.triples = np.array(triples, int).reshape(-1, 3)
+        self.arc_idx = [k for k, a in enumerate(self.pts.arc) if a is not None]
+        segs = []
+        if self.torus:
+            # boundary of C - C lies in the union of segments (edge - vertex)
+            for out in self.pts.outlines:
+                n = len(out)
+                for k in range(n):
+                    for j in range(n):
+                        if j != k and j != (k + 1) % n:
+                            segs.append((out[k], out[(k + 1) % n], out[j]))
+        self.segs = np.array(segs, int).reshape(-1, 3)
+        self.free = [i for i, kd in enumerate(layout.kinds) if kd.kind == "free"]
+        self.n_params = len(layout.params)
+
+    def points(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        v, dv = self.layout.vertex_positions(x)
+        p = self.pts.lin @ v + self.pts.shift
+        dp = np.einsum("kv,vdn->kdn", self.pts.lin, dv)
+        if self.arc_idx:
+            r = float(self.layout.shape.radius)
+            for k in self.arc_idx:
+                a, b, w, s = self.pts.arc[k]
+                oa, ob = self.layout.offsets[a], self.layout.offsets[b]
+                th = (1 - s) * x[oa] + s * (x[ob] + 2 * math.pi * w)
+                p[k] = r * np.array([math.cos(th), math.sin(th)])
+                tangent = r * np.array([-math.sin(th), math.cos(th)])
+                dp[k] = 0.0
+                dp[k, :, oa] += (1 - s) * tangent
+                dp[k, :, ob] += s * tangent
+        return p, dp
+
+    def diffs(self, p: np.ndarray) -> np.ndarray:
+        z = p[self.pairs[:, 0]] - p[self.pairs[:, 1]]
+        if self.torus:
+            z = z - np.round(z)
+        return z
+
+    def constraints(self, xt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x, t = xt[:-1], xt[-1]
+        p, dp = self.points(x)
+        n = len(xt)
+        vals, jacs = [], []
+        z = self.diffs(p)
+        vals.append(t - (z * z).sum(1))
+        dz = dp[self.pairs[:, 0]] - dp[self.pairs[:, 1]]
+        jd = -2 * np.einsum("kd,kdn->kn", z, dz)
+        jacs.append(np.hstack([jd, np.ones((len(z), 1))]))
+        if len(self.segs):
+            cv, cj = self._ridge(p, dp)
+            vals.append(t - cv)
+            jacs.append(np.hstack([-cj, np.ones((len(cv), 1))]))
+        if len(self.triples):
+            o, a, b = (p[self.triples[:, c]] for c in range(3))
+            do, da, db = (dp[self.triples[:, c]] for c in range(3))
+            u, w = a - o, b - o
+            du, dw = da - do, db - do
+            vals.append(u[:, 0] * w[:, 1] - u[:, 1] * w[:, 0])
+            jc = (
+                du[:, 0] * w[:, 1, None]
+                + u[:, 0, None] * dw[:, 1]
+                - du[:, 1] * w[:, 0, None]
+                - u[:, 1, None] * dw[:, 0]
+            )
+            jacs.append(np.hstack([jc, np.zeros((len(o), 1))]))
+        shape = self.layout.shape
+        if self.free and isinstance(shape, ConvexPolygon | Disk):
+            v, dv = self.layout.vertex_positions(x)
+            vf, dvf = v[self.free], dv[self.free]
+            if isinstance(shape, Disk):
+                r2 = float(shape.radius) ** 2
+                vals.append(r2 - (vf * vf).sum(1))
+                jv = -2 * np.einsum("kd,kdn->kn", vf, dvf)
+                jacs.append(np.hstack([jv, np.zeros((len(vf), 1))]))
+            else:
+                poly = shape.float_vertices
+                for e in range(len(poly)):
+                    a, b = poly[e], poly[(e + 1) % len(poly)]
+                    d = b - a
+                    vals.append(d[0] * (vf[:, 1] - a[1]) - d[1] * (vf[:, 0] - a[0]))
+                    jv = d[0] * dvf[:, 1] - d[1] * dvf[:, 0]
+                    jacs.append(np.hstack([jv, np.zeros((len(vf), 1))]))
+        for ci, arcs in enumerate(self.layout.arcs):
+            for pos, w in arcs.items():
+                cell = self.layout.cells[ci]
+                a, b = cell[pos][0], cell[(pos + 1) % len(cell)][0]
+                oa, ob = self.layout.offsets[a], self.layout.offsets[b]
+                vals.append(np.array([x[ob] + 2 * math.pi * w - x[oa]]))
+                row = np.zeros((1, n))
+                row[0, ob] += 1.0
+                row[0, oa] -= 1.0
+                jacs.append(row)
+        return np.concatenate(vals), np.vstack(jacs)
+
+    def _ridge(self, p: np.ndarray, dp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Squared torus distance where segments z1 -> z2 of C - C cross the lines x = c, y = c.
+
+        The value 1/4 + z_y^2 (distance to (c +- 1/2, 0)) is >= the torus distance and >= 1/2
+        once the segment passes a lattice corner, so the optimiser keeps corners out of C - C.
+        Returns 0 (and a zero gradient) for a segment that misses a line.
+        """
+        a, b, c = (p[self.segs[:, i]] for i in range(3))
+        da, db, dc = (dp[self.segs[:, i]] for i in range(3))
+        z1, z2 = a - c, b - c
+        dz1, dz2 = da - dc, db - dc
+        vals, jacs = [], []
+        for axis in (0, 1):
+            other = 1 - axis
+            dx = z2[:, axis] - z1[:, axis]
+            safe = np.where(np.abs(dx) > 1e-12, dx, 1.0)
+            dy = z2[:, other] - z1[:, other]
+            for line in TORUS_LINES:
+                s = (line - z1[:, axis]) / safe
+                hit = (np.abs(dx) > 1e-12) & (s >= 0) & (s <= 1)
+                # distance to the lattice points (c +- 1/2, 0): an upper bound of the torus
+                # distance that also accounts for a lattice corner (c, +-1/2) inside C - C
+                fy = z1[:, other] + s * dy
+                g = np.where(hit, 0.25 + fy * fy, 0.0)
+                slope = dy / safe
+                dzy = (
+                    (1 - s)[:, None] * dz1[:, other]
+                    + s[:, None] * dz2[:, other]
+                    - (slope * (1 - s))[:, None] * dz1[:, axis]
+                    - (slope * s)[:, None] * dz2[:, axis]
+                )
+                jacs.append(np.where(hit[:, None], 2 * fy[:, None] * dzy, 0.0))
+                vals.append(g)
+        return np.concatenate(vals), np.vstack(jacs)
+
+    def max_sq(self, x: np.ndarray) -> float:
+        p, dp = self.points(x)
+        z = self.diffs(p)
+        best = float((z * z).sum(1).max()) if len(z) else 0.0
+        if len(self.segs):
+            best = max(best, float(self._ridge(p, dp)[0].max()))
+        return best
+
+    def bounds(self) -> list[tuple[float | None, float | None]]:
+        out: list[tuple[float | None, float | None]] = [(None, None)] * self.n_params
+        for i, kd in enumerate(self.layout.kinds):
+            if kd.kind == "edge":
+                out[self.layout.offsets[i]] = (0.0, 1.0)
+        return out + [(0.0, None)]
+
+
+def layout_diameter(layout: Layout) -> float:
+    """Largest sampled cell diameter of the layout (floats)."""
+    return math.sqrt(_Problem(layout).max_sq(layout.params))
+
+
+def optimise_layout(
+    layout: Layout, *, rounds: int = 3, maxiter: int = 300, convex: bool = True
+) -> tuple[Layout, float]:
+    """SLSQP on the layout's parameters; returns the improved layout and its float diameter.
+
+    Several rounds re-linearise the torus rounding k = round(z) and arc sample counts. A round
+    whose result violates the constraints by more than 1e-9 is discarded. ``convex=False`` drops
+    the convexity constraints (cells may become non-convex; the exact check then decides
+    whether the result is still a tiling).
+    """
+    best = layout
+    best_val = _Problem(layout).max_sq(layout.params)
+    for _ in range(rounds):
+        prob = _Problem(best, convex=convex)
+        x0 = np.append(best.params, prob.max_sq(best.params) * 1.0001)
+        cons = {
+            "type": "ineq",
+            "fun": lambda xt, prob=prob: prob.constraints(xt)[0],
+            "jac": lambda xt, prob=prob: prob.constraints(xt)[1],
+        }
+        res = minimize(
+            lambda xt: xt[-1],
+            x0,
+            jac=lambda xt: np.eye(len(xt))[-1],
+            method="SLSQP",
+            constraints=[cons],
+            bounds=prob.bounds(),
+            options={"maxiter": maxiter, "ftol": 1e-13},
+        )
+        xt = res.x
+        vals, _ = prob.constraints(xt)
+        if vals.min() < -1e-9 or not np.all(np.isfinite(xt)):
+            break
+        cand = Layout(best.shape, best.kinds, xt[:-1].copy(), best.offsets, best.cells, best.arcs)
+        val = prob.max_sq(xt[:-1])
+        if val < best_val - 1e-13:
+            best, best_val = cand, val
+        else:
+            break
+    return best, math.sqrt(best_val)

@@ -1,0 +1,271 @@
+"""The compact sets that diampart partitions: disk, convex polygons and the flat torus.
+
+Each shape knows its diameter, its area and exact (rational) membership. Sizes follow the
+conventions of the known values (REFERENCE.md section 4): disk of diameter 1, square of side 1,
+equilateral triangle of side 1, flat torus R^2/Z^2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+
+import numpy as np
+
+from diampart.geometry import Point, Polygon, is_convex_ccw, point_in_convex, polygon_area
+
+__all__ = [
+    "Disk",
+    "ConvexPolygon",
+    "FlatTorus",
+    "Shape",
+    "square",
+    "equilateral_triangle",
+    "regular_polygon",
+    "rational_circle_point",
+    "tangent_points",
+    "tangent_polygon",
+    "torus_distance",
+    "get_shape",
+    "SHAPE_NAMES",
+]
+
+TANGENT_DENOMINATOR = 10_000
+"""Largest denominator of tan(theta/2) used for rational points on a circle."""
+
+
+def rational_circle_point(theta: float, radius: Fraction, *, max_denominator: int = 10**9) -> Point:
+    """A rational point exactly on the circle |x| = radius near angle ``theta``.
+
+    With t = tan(theta/2) rounded to a fraction, (r (1 - t^2)/(1 + t^2), r 2t/(1 + t^2)) lies on
+    the circle exactly (the rational parametrisation of the circle). Angles near pi use the
+    antipodal point of theta - pi so that t stays bounded.
+    """
+    theta = math.remainder(theta, 2 * math.pi)
+    flip = abs(theta) > math.pi / 2
+    if flip:
+        theta = math.remainder(theta - math.pi, 2 * math.pi)
+    t = Fraction(math.tan(theta / 2)).limit_denominator(max_denominator)
+    den = 1 + t * t
+    x, y = radius * (1 - t * t) / den, radius * 2 * t / den
+    return (-x, -y) if flip else (x, y)
+
+
+@lru_cache(maxsize=8)
+def tangent_points(radius: Fraction, sides: int) -> tuple[Point, ...]:
+    """Rational points p_k on the circle near angles 2 pi k / sides; tangent k is x . p_k = r^2."""
+    if sides < 8:
+        raise ValueError(f"sides: need at least 8 tangent lines, got {sides}")
+    return tuple(
+        rational_circle_point(2 * math.pi * k / sides, radius, max_denominator=TANGENT_DENOMINATOR)
+        for k in range(sides)
+    )
+
+
+@lru_cache(maxsize=8)
+def tangent_polygon(radius: Fraction, sides: int) -> Polygon:
+    """A rational polygon circumscribed about the disk |x| <= radius, with ``sides`` edges.
+
+    Its edges lie on the tangent lines x . p_k = r^2 at rational points p_k on the circle
+    (angles 2 pi k / sides), and vertex k is where tangents k and k + 1 meet (Cramer's rule).
+    Every edge half-plane contains the disk, so the polygon contains the disk; its vertices lie
+    at radius about r / cos(pi / sides).
+    """
+    if sides < 8:
+        raise ValueError(f"sides: need at least 8 tangent lines, got {sides}")
+    r2 = radius * radius
+    pts = tangent_points(radius, sides)
+    verts = []
+    for k in range(sides):
+        (a1, b1), (a2, b2) = pts[k], pts[(k + 1) % sides]
+        det = a1 * b2 - a2 * b1
+        verts.append(((r2 * b2 - r2 * b1) / det, (a1 * r2 - a2 * r2) / det))
+    poly = tuple(verts)
+    if not is_convex_ccw(poly):
+        raise RuntimeError("tangent polygon is not convex; increase TANGENT_DENOMINATOR")
+    return poly
+
+
+@dataclass(frozen=True)
+class Disk:
+    """Closed disk of the given diameter centred at the origin.
+
+    Example: ``Disk().contains((Fraction(1, 2), Fraction(0)))`` is True.
+    """
+
+    diameter_exact: Fraction = Fraction(1)
+    name: str = "disk"
+    kind: str = field(default="disk", init=False)
+
+    @property
+    def radius(self) -> Fraction:
+        return self.diameter_exact / 2
+
+    @property
+    def diameter(self) -> float:
+        return float(self.diameter_exact)
+
+    @property
+    def area(self) -> float:
+        return math.pi * float(self.radius) ** 2
+
+    def contains(self, p: Point) -> bool:
+        """Exact membership x^2 + y^2 <= r^2."""
+        return p[0] * p[0] + p[1] * p[1] <= self.radius * self.radius
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n uniform points (polar method with sqrt radius)."""
+        r = float(self.radius) * np.sqrt(rng.random(n))
+        a = 2 * math.pi * rng.random(n)
+        return np.column_stack([r * np.cos(a), r * np.sin(a)])
+
+
+@dataclass(frozen=True)
+class ConvexPolygon:
+    """Convex polygon with rational vertices (counter-clockwise).
+
+    ``exact_note`` says how the rational polygon relates to the named shape when the true
+    vertices are irrational (then the rational polygon contains the true one, so every
+    partition certificate for it bounds d_m of the true shape from above).
+    """
+
+    vertices: Polygon
+    name: str = "polygon"
+    exact_note: str = "vertices are exact"
+    kind: str = field(default="polygon", init=False)
+
+    def __post_init__(self) -> None:
+        if not is_convex_ccw(self.vertices):
+            raise ValueError("vertices: not a convex counter-clockwise polygon")
+
+    @property
+    def diameter(self) -> float:
+        v = self.float_vertices
+        return float(max(np.linalg.norm(a - b) for a in v for b in v))
+
+    @property
+    def area(self) -> float:
+        return float(polygon_area(self.vertices))
+
+    @property
+    def area_exact(self) -> Fraction:
+        return polygon_area(self.vertices)
+
+    @property
+    def float_vertices(self) -> np.ndarray:
+        return np.array([[float(x), float(y)] for x, y in self.vertices])
+
+    def contains(self, p: Point) -> bool:
+        """Exact membership: p is left of (or on) every edge."""
+        return point_in_convex(p, self.vertices)
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n uniform points (rejection from the bounding box)."""
+        v = self.float_vertices
+        lo, hi = v.min(axis=0), v.max(axis=0)
+        out = np.empty((0, 2))
+        while len(out) < n:
+            cand = lo + (hi - lo) * rng.random((2 * n + 16, 2))
+            keep = np.ones(len(cand), bool)
+            for i in range(len(v)):
+                a, b = v[i], v[(i + 1) % len(v)]
+                side = (b[0] - a[0]) * (cand[:, 1] - a[1]) - (b[1] - a[1]) * (cand[:, 0] - a[0])
+                keep &= side >= 0
+            out = np.vstack([out, cand[keep]])
+        return out[:n]
+
+
+@dataclass(frozen=True)
+class FlatTorus:
+    """The flat torus R^2 / Z^2 with d(x, y) = min_{k in Z^2} |x - y - k|; diameter sqrt(2)/2."""
+
+    name: str = "torus"
+    kind: str = field(default="torus", init=False)
+
+    @property
+    def diameter(self) -> float:
+        return math.sqrt(2) / 2
+
+    @property
+    def area(self) -> float:
+        return 1.0
+
+    def contains(self, p: Point) -> bool:
+        """Every point of the plane represents a point of the torus."""
+        return True
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        return rng.random((n, 2))
+
+
+Shape = Disk | ConvexPolygon | FlatTorus
+
+
+def torus_distance(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """min_k |p - q - k| over k in Z^2: the nearest k rounds each coordinate of p - q."""
+    z = np.asarray(p, float) - np.asarray(q, float)
+    z = z - np.round(z)
+    return np.linalg.norm(z, axis=-1)
+
+
+def square(side: Fraction | int = 1) -> ConvexPolygon:
+    """Axis-parallel square [0, side]^2."""
+    s = Fraction(side)
+    zero = Fraction(0)
+    return ConvexPolygon(((zero, zero), (s, zero), (s, s), (zero, s)), name="square")
+
+
+def equilateral_triangle() -> ConvexPolygon:
+    """Equilateral triangle of side 1 with base [0, 1] x {0}, as a rational outer triangle.
+
+    The apex (1/2, sqrt(3)/2) is irrational; we use the apex (1/2, h) with the rational
+    h >= sqrt(3)/2 checked exactly (h^2 >= 3/4), h - sqrt(3)/2 < 1e-12. The rational triangle
+    contains the true one (its apex lies on the segment from (1/2, 0) to (1/2, h)), so a
+    partition certificate for it bounds d_m of the true triangle from above, with at most
+    1e-12 lost.
+    """
+    h = Fraction(math.sqrt(3) / 2).limit_denominator(10**12)
+    while h * h < Fraction(3, 4):
+        h += Fraction(1, 10**12)
+    zero = Fraction(0)
+    verts = ((zero, zero), (Fraction(1), zero), (Fraction(1, 2), h))
+    note = "rational outer triangle, h^2 >= 3/4 exact"
+    return ConvexPolygon(verts, name="triangle", exact_note=note)
+
+
+def regular_polygon(n: int) -> ConvexPolygon:
+    """Regular n-gon of circumradius 1/2 centred at the origin, one vertex at angle pi/2.
+
+    Vertices are rational points exactly on the circumcircle (see :func:`rational_circle_point`)
+    within about 1e-18 of the true ones; the rational polygon is then inscribed in the same
+    circle and is a numerical (not an exact) stand-in for the regular n-gon, which is said in
+    ``exact_note``. n = 4 gives the exact square rotated by 45 degrees.
+    """
+    if n < 3:
+        raise ValueError(f"n: a polygon needs at least 3 vertices, got {n}")
+    r = Fraction(1, 2)
+    verts = tuple(rational_circle_point(math.pi / 2 + 2 * math.pi * k / n, r) for k in range(n))
+    return ConvexPolygon(verts, name=f"ngon{n}", exact_note="rational points on the circumcircle, "
+                         "within 1e-15 of the regular polygon (numerical stand-in)")
+
+
+SHAPE_NAMES = ("disk", "square", "triangle", "torus", "ngon<N>")
+
+
+def get_shape(name: str) -> Shape:
+    """Shape by name: ``disk``, ``square``, ``triangle``, ``torus`` or ``ngon<N>`` (e.g. ngon6)."""
+    key = str(name).strip().lower()
+    if key == "disk":
+        return Disk()
+    if key == "square":
+        return square()
+    if key == "triangle":
+        return equilateral_triangle()
+    if key == "torus":
+        return FlatTorus()
+    if key.startswith("ngon") and key[4:].isdigit():
+        return regular_polygon(int(key[4:]))
+    raise ValueError(f"shape: unknown shape {name!r}; expected one of {', '.join(SHAPE_NAMES)}")
+

@@ -1,0 +1,151 @@
+"""``infolens plane ...``: the information-plane commands (registered by ``infolens.cli``).
+
+Errors in the input print one line ``error: ...`` on stderr and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+__all__ = ["plane_app"]
+
+plane_app = typer.Typer(
+    help="Information planes: I(X;L) and I(L;Y) per layer during training.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+T = TypeVar("T")
+
+
+def _user_errors(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except (ValueError, FileNotFoundError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _parse_layers(text: str) -> list[str]:
+    layers = [part.strip() for part in text.split(",") if part.strip()]
+    if not layers:
+        raise ValueError(f"--layers: expected comma-separated layer names, got {text!r}")
+    return layers
+
+
+def _summary(out: Path) -> str:
+    from infolens.plane.tracker import read_table
+
+    rows = read_table(out)
+    last = max(r["epoch"] for r in rows)
+    final = [r for r in rows if r["epoch"] == last]
+    head = (
+        f"epoch {last}: test accuracy {final[0].get('test_acc', float('nan')):.4f}, "
+        f"test loss {final[0].get('test_loss', float('nan')):.4f}"
+    )
+    lines = [head, "layer  I(X;L) nats        I(L;Y) nats"]
+    for r in final:
+        lines.append(
+            f"{r['layer']:<6} {r['i_xl']:6.3f} ± {r['i_xl_err']:.3f}    "
+            f"{r['i_ly']:6.3f} ± {r['i_ly_err']:.3f}"
+        )
+    lines.append(f"table: {out / 'table.csv'}  plots: {out / 'information_plane.png'}")
+    return "\n".join(lines)
+
+
+@plane_app.command()
+def mnist(
+    preset: Annotated[
+        str,
+        typer.Option(help="demo (~10 min on 2 cores) or paper (authors')"),
+    ] = "demo",
+    epochs: Annotated[
+        int | None,
+        typer.Option(help="training epochs (overrides the preset)"),
+    ] = None,
+    layers: Annotated[
+        str,
+        typer.Option(help="comma-separated layers among L1..L5"),
+    ] = "L2,L3,L4,L5",
+    probe_size: Annotated[int | None, typer.Option(help="test images used as probe")] = None,
+    train_size: Annotated[
+        int | None,
+        typer.Option(help="training images used (default all)"),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="output directory")] = Path("results/mnist"),
+    resume: Annotated[bool, typer.Option("--resume", help="continue an interrupted run")] = False,
+    seed: Annotated[int, typer.Option(help="seed of data order, init, noise, compressors")] = 0,
+    mnist_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="directory of the MNIST IDX files "
+            "(default $INFOLENS_MNIST_DIR, else ~/.cache/infolens/mnist)"
+        ),
+    ] = None,
+    noise_sigma: Annotated[
+        float | None,
+        typer.Option(help="relative Gaussian noise before each layer"),
+    ] = None,
+    lr: Annotated[float | None, typer.Option(help="Adam learning rate")] = None,
+    x_compressor: Annotated[str | None, typer.Option(help="conv-ae or pca (for X)")] = None,
+    layer_compressor: Annotated[
+        str | None, typer.Option(help="pca or ae (for each layer, every tracked epoch)")
+    ] = None,
+    every: Annotated[int | None, typer.Option(help="track every k epochs")] = None,
+    progress: Annotated[bool, typer.Option(help="show a progress bar per epoch")] = True,
+    download: Annotated[
+        bool,
+        typer.Option(help="download MNIST from the public mirrors when missing"),
+    ] = True,
+) -> None:
+    """Train the MNIST CNN of Butakov et al. (ICLR 2024) and track its information plane."""
+    from infolens.plane.experiments import run_mnist_plane
+
+    def action() -> Path:
+        return run_mnist_plane(
+            preset=preset,
+            out_dir=out,
+            layers=_parse_layers(layers),
+            epochs=epochs,
+            probe_size=probe_size,
+            resume=resume,
+            seed=seed,
+            mnist_dir=mnist_dir,
+            train_size=train_size,
+            noise_sigma=noise_sigma,
+            lr=lr,
+            x_compressor=x_compressor,
+            layer_compressor=layer_compressor,
+            every=every,
+            progress=progress,
+            download=download,
+        )
+
+    result = _user_errors(action)
+    typer.echo(_summary(result))
+
+
+@plane_app.command()
+def plot(
+    results_dir: Annotated[Path, typer.Argument(help="directory holding table.json of a run")],
+    out: Annotated[
+        Path | None, typer.Option(help="where to write the figures (default: results_dir)")
+    ] = None,
+) -> None:
+    """Redraw the figures (information plane, MI vs epoch, training curves) of a run."""
+    from infolens.plane.plots import plot_all
+    from infolens.plane.tracker import read_table
+
+    paths = _user_errors(lambda: plot_all(read_table(results_dir), out or results_dir))
+    for path in paths:
+        typer.echo(str(path))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(plane_app())

@@ -1,0 +1,140 @@
+"""``infolens plane ...`` end to end (real MNIST copy when present) and the figures."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import infolens.data.mnist as mnist_module
+from infolens.cli import app
+from infolens.data.mnist import MNIST_SHA256
+from infolens.plane.plots import plot_all
+from infolens.plane.tracker import read_table
+
+
+def _real_mnist_dir() -> Path | None:
+    env = os.environ.get("INFOLENS_MNIST_DIR")
+    candidates = [Path(env)] if env else []
+    candidates.append(Path(__file__).resolve().parents[3].parent / "shared" / "data" / "mnist")
+    for c in candidates:
+        if all((c / f"{name}.gz").is_file() or (c / name).is_file() for name in MNIST_SHA256):
+            return c
+    return None
+
+
+REAL = _real_mnist_dir()
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    def refuse(url):
+        raise OSError("tests never download")
+
+    monkeypatch.setattr(mnist_module, "_fetch", refuse)
+
+
+@pytest.mark.skipif(REAL is None, reason="offline MNIST copy not found")
+def test_plane_mnist_tiny_run_then_resume(tmp_path):
+    out = tmp_path / "mnist"
+    args = [
+        "plane", "mnist", "--epochs", "1", "--probe-size", "500", "--train-size", "2000",
+        "--x-compressor", "pca", "--layers", "L3,L5", "--out", str(out), "--no-progress",
+        "--mnist-dir", str(REAL),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "I(X;L)" in result.output
+    for name in ("table.csv", "table.json", "run.json", "checkpoint.pt"):
+        assert (out / name).is_file(), name
+    for stem in ("information_plane", "mi_vs_epoch", "training_curves"):
+        for fmt in ("png", "svg"):
+            assert (out / f"{stem}.{fmt}").stat().st_size > 1000
+    rows = read_table(out)
+    assert sorted({(r["epoch"], r["layer"]) for r in rows}) == [
+        (0, "L3"), (0, "L5"), (1, "L3"), (1, "L5")
+    ]
+    run = json.loads((out / "run.json").read_text())
+    assert run["noise"]["sigma"] == 1e-3 and run["probe_size"] == 500
+    first_epoch = [r for r in rows if r["epoch"] == 1]
+
+    result = runner.invoke(app, [*args[:3], "2", *args[4:], "--resume"])
+    assert result.exit_code == 0, result.output
+    resumed = read_table(out)
+    assert sorted({r["epoch"] for r in resumed}) == [0, 1, 2]
+    assert [r for r in resumed if r["epoch"] == 1] == first_epoch  # kept, not recomputed
+
+
+def test_plane_mnist_missing_data_is_one_line_exit_2(tmp_path):
+    result = runner.invoke(
+        app, ["plane", "mnist", "--mnist-dir", str(tmp_path), "--no-download", "--no-progress"]
+    )
+    assert result.exit_code == 2
+    assert "error:" in result.output and str(tmp_path) in result.output
+    assert "Traceback" not in result.output
+
+
+def test_plane_mnist_bad_preset_is_exit_2(tmp_path):
+    result = runner.invoke(app, ["plane", "mnist", "--preset", "huge", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "preset" in result.output
+
+
+def _fake_rows() -> list[dict]:
+    rows = []
+    for epoch in range(5):
+        for i, layer in enumerate(("L2", "L3")):
+            rows.append({
+                "epoch": epoch, "layer": layer, "i_xl": 2.0 + 0.3 * epoch - 0.1 * epoch**2 + i,
+                "i_xl_err": 0.1, "i_ly": 0.5 + 0.3 * epoch, "i_ly_err": 0.02,
+                "train_loss": 2.0 / (epoch + 1), "test_loss": 2.1 / (epoch + 1),
+                "train_acc": 0.2 * epoch, "test_acc": 0.19 * epoch,
+            })
+    return rows
+
+
+def test_plots_written_as_png_and_svg(tmp_path):
+    paths = plot_all(_fake_rows(), tmp_path)
+    assert sorted(p.name for p in paths) == sorted(
+        f"{stem}.{fmt}" for stem in ("information_plane", "mi_vs_epoch", "training_curves")
+        for fmt in ("png", "svg")
+    )
+    svg = (tmp_path / "information_plane.svg").read_text()
+    assert "I(X; L)" in svg and "epoch" in svg
+    assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+def test_plane_plot_command(tmp_path):
+    from infolens.plane.tracker import write_table
+
+    write_table(_fake_rows(), tmp_path)
+    result = runner.invoke(app, ["plane", "plot", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "information_plane.png").is_file()
+    empty = runner.invoke(app, ["plane", "plot", str(tmp_path / "nothing")])
+    assert empty.exit_code == 2 and "table.json" in empty.output
+
+
+@pytest.mark.skipif(REAL is None, reason="offline MNIST copy not found")
+def test_autoencoder_for_x_is_fitted_once_and_not_on_resume(tmp_path, monkeypatch):
+    from infolens.estimators.compressors import AutoencoderCompressor
+    from infolens.plane.experiments import run_mnist_plane
+
+    small = dict(
+        out_dir=tmp_path, layers=("L4",), probe_size=300, train_size=1000, mnist_dir=REAL,
+        x_compressor="conv-ae", ae_train_size=500, ae_epochs=1, progress=False, plots=False,
+    )
+    run_mnist_plane("demo", epochs=1, **small)
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert "AutoencoderCompressor" in run["x_compressor"] and "500" in run["x_compressor"]
+    assert (tmp_path / "x_codes.npy").is_file()
+
+    def refuse(self, x):
+        raise AssertionError("the X autoencoder must not be refitted on resume")
+
+    monkeypatch.setattr(AutoencoderCompressor, "fit", refuse)
+    run_mnist_plane("demo", epochs=2, resume=True, **small)
+    assert sorted({r["epoch"] for r in read_table(tmp_path)}) == [0, 1, 2]
