@@ -35,7 +35,9 @@ stdout = Console()
 stderr = Console(stderr=True)
 
 
-METHOD_HELP = "ksg, ksg2, kl, weighted-kl, pca-ksg, flow; for class labels y: ross, labels-kl, labels-weighted-kl"
+METHOD_HELP = (
+    "ksg, ksg2, kl, weighted-kl, pca-ksg, flow; for class labels y: ross, labels-kl, labels-weighted-kl"
+)
 
 
 class UsageError(ValueError):

@@ -134,6 +134,13 @@ def _min_norm_weights(k: int, d: int, n_constraints: int) -> tuple[np.ndarray, n
 # ----------------------------------------------------------------------------- preprocessing
 
 
+def count_repeated_rows(a: np.ndarray) -> int:
+    """Number of rows of ``a`` equal to an earlier row (sorting rows as raw bytes is faster than
+    ``np.unique(axis=0)``; -0.0 and 0.0 count as different, harmless for a tie check)."""
+    rows = np.ascontiguousarray(a).view(np.dtype((np.void, a.dtype.itemsize * a.shape[1])))
+    return len(a) - len(np.unique(rows))
+
+
 @dataclass(frozen=True)
 class KNNPreprocessing:
     """Standardization, constant-column handling and tie-breaking jitter (module docstring)."""
@@ -166,7 +173,7 @@ class KNNPreprocessing:
         if self.jitter > 0:
             a = a + rng.normal(0.0, 1.0, size=a.shape) * (self.jitter * std)
         else:
-            n_repeated = len(a) - len(np.unique(a, axis=0))
+            n_repeated = count_repeated_rows(a)
             if n_repeated:
                 raise ValueError(
                     f"{name}: {n_repeated} repeated row(s); k-NN estimators need distinct points: "
@@ -177,7 +184,7 @@ class KNNPreprocessing:
     def warn_if_repeated(self, a: np.ndarray, name: str) -> None:
         if self.jitter == 0:
             return  # apply() rejects repeats
-        n_repeated = len(a) - len(np.unique(a, axis=0))
+        n_repeated = count_repeated_rows(a)
         if n_repeated > DUPLICATE_WARNING_FRACTION * len(a):
             warnings.warn(
                 f"{name}: {n_repeated} of {len(a)} rows repeat; they were separated by jitter, but "
