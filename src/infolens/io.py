@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_array", "atomic_write_text", "atomic_write_json", "atomic_save_npy"]
+__all__ = ["load_array", "atomic_write_bytes", "atomic_write_text", "atomic_write_json", "atomic_save_npy"]
 
 SUPPORTED_SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".txt")
 
@@ -82,18 +83,23 @@ def _load_text(p: Path, name: str, delimiter: str | None) -> np.ndarray:
         raise ValueError(f"{name}: {p} has a non-numeric cell ({err})") from None
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old or the new file, never half of one."""
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never half of one."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """:func:`atomic_write_bytes` of ``text`` in UTF-8."""
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def atomic_write_json(path: str | Path, obj: object) -> None:
@@ -103,16 +109,9 @@ def atomic_write_json(path: str | Path, obj: object) -> None:
 
 def atomic_save_npy(path: str | Path, array: np.ndarray) -> None:
     """Save ``array`` as .npy atomically."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, array)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def _json_default(obj: object) -> object:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import tempfile
 import urllib.request
 from pathlib import Path
 
 import numpy as np
+
+from infolens.io import atomic_write_bytes
 
 __all__ = [
     "MNIST_FILES",
@@ -109,7 +110,7 @@ def write_idx(path: str | os.PathLike, array: np.ndarray, *, compress: bool | No
     payload = header + arr.tobytes()
     if compress is None:
         compress = path.suffix == ".gz"
-    _atomic_write(path, gzip.compress(payload, mtime=0) if compress else payload)
+    atomic_write_bytes(path, gzip.compress(payload, mtime=0) if compress else payload)
     return path
 
 
@@ -148,18 +149,6 @@ def read_idx(path: str | os.PathLike, sha256: str | None = None) -> np.ndarray:
     return parse_idx(data, str(path))
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _fetch(url: str) -> bytes:
     """Download ``url`` (kept separate so tests can replace it and never touch the network)."""
     with urllib.request.urlopen(url, timeout=_DOWNLOAD_TIMEOUT_S) as response:  # noqa: S310
@@ -181,7 +170,7 @@ def _download(directory: Path, name: str, sha256: str) -> Path:
             errors.append(f"{url}: SHA-256 {actual} does not match {sha256}")
             continue
         target = directory / f"{name}.gz"
-        _atomic_write(target, raw)
+        atomic_write_bytes(target, raw)
         return target
     raise FileNotFoundError(
         f"MNIST file {name} is not in {directory} and could not be downloaded "

@@ -7,8 +7,7 @@ its last finished epoch and produces the same table as an uninterrupted run.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -18,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from infolens.io import atomic_write_bytes
 from infolens.plane.tracker import InformationPlaneTracker
 
 __all__ = ["train_and_track", "evaluate", "CHECKPOINT"]
@@ -49,15 +49,9 @@ def evaluate(model: nn.Module, loader: Iterable, loss_fn: LossFn = F.cross_entro
 
 
 def _atomic_torch_save(obj: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def _loader_generator(loader: Iterable) -> torch.Generator | None:
