@@ -9,12 +9,6 @@ from __future__ import annotations
 
 import importlib
 
-from infolens.plane.models import MNISTConvNet
-from infolens.plane.noise import RelativeGaussianNoise, insert_noise
-from infolens.plane.probe import ActivationProbe
-from infolens.plane.tracker import InformationPlaneTracker, read_table
-from infolens.plane.train import train_and_track
-
 __all__ = [
     "ActivationProbe",
     "InformationPlaneTracker",
@@ -29,7 +23,16 @@ __all__ = [
     "plot_training_curves",
 ]
 
+# Everything is imported on first use, so that `infolens --help` and the k-NN commands start
+# without loading torch.
 _LAZY = {
+    "ActivationProbe": "infolens.plane.probe",
+    "InformationPlaneTracker": "infolens.plane.tracker",
+    "MNISTConvNet": "infolens.plane.models",
+    "RelativeGaussianNoise": "infolens.plane.noise",
+    "insert_noise": "infolens.plane.noise",
+    "read_table": "infolens.plane.tracker",
+    "train_and_track": "infolens.plane.train",
     "run_mnist_plane": "infolens.plane.experiments",
     "plot_information_plane": "infolens.plane.plots",
     "plot_mi_vs_epoch": "infolens.plane.plots",
