@@ -153,7 +153,9 @@ def demo(
     except ImportError:  # the information plane is not installed: fall back to the showcase
         showcase(n=5_000, seed=0)
         return
-    run_mnist_plane(preset="demo", out_dir=out, resume=resume)
+    result_dir = run_mnist_plane(preset="demo", out_dir=out, resume=resume)
+    typer.echo(f"results: {result_dir}/table.csv, table.json, run.json; figures: "
+               f"{result_dir}/information_plane.png, mi_vs_epoch.png, training_curves.png (+ .svg)")
 
 
 def main() -> None:
