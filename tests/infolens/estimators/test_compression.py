@@ -15,14 +15,6 @@ from infolens.estimators.result import MIEstimate
 from infolens.tasks import CorrelatedGaussian, GaussianImages, Rectangles
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def _linear_embedding(mi: float, n: int, dim: int, seed: int = 0):
     """A 2+2-dim Gaussian with I = mi, each side mapped into R^dim by a random injective map."""
     zx, zy = CorrelatedGaussian(2, 2, mutual_information=mi).sample(n, seed=seed)

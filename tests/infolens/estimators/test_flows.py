@@ -22,8 +22,6 @@ from infolens.estimators.flows import (
 )
 from infolens.tasks import CorrelatedGaussian, Transformed
 
-torch.set_num_threads(1)
-
 FAST = dict(max_epochs=40, patience=5, progress=False)
 
 

@@ -15,8 +15,6 @@ import torch
 from infolens.estimators.neural import MINE, InfoNCE, donsker_varadhan_bound, infonce_terms
 from infolens.tasks import CorrelatedGaussian
 
-torch.set_num_threads(1)
-
 FAST = dict(hidden=(64, 64), max_epochs=30, patience=5, batch_size=128)
 
 

@@ -18,14 +18,6 @@ DIM = 8
 TIMING_COLUMNS = ("seconds", "train_seconds")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def synthetic_data(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Three Gaussian classes in 8-D whose means differ along two coordinates."""
     rng = np.random.default_rng(seed)
