@@ -114,7 +114,8 @@ def lower(
     for lb in results:
         typer.echo(
             f"{shp.name} m={parts}: d_m >= {lb.value:.9f} (tau^2 = {lb.tau_squared}) "
-            f"by {lb.method}, {len(lb.points)} points, {lb.seconds:.1f} s"
+            f"by {lb.method}, {len(lb.points)} points, confirmed by {lb.confirmed_by or 'nobody'}, "
+            f"{lb.seconds:.1f} s"
         )
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

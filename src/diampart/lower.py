@@ -9,7 +9,9 @@ points at distance >= tau. So if G_tau(X) is not m-colourable, d_m(F) >= tau.
 - :func:`sat_lower_bound`: X a rational grid (plus rational points on the circle for the disk);
   "G_tau(X) is m-colourable" is encoded as CNF (one colour per point, no edge monochromatic)
   and solved by CaDiCaL through python-sat; UNSAT gives tau as a lower bound. The graph is
-  built in exact arithmetic; the UNSAT answer is the solver's (not proof-checked here).
+  built in exact arithmetic; the UNSAT answer is the solver's (not proof-checked here). The
+  final UNSAT instance is re-solved by a second, independent solver (Glucose 4 by default) and
+  the bound records who confirmed it in ``confirmed_by``.
 """
 
 from __future__ import annotations
@@ -35,11 +37,17 @@ __all__ = [
     "point_lower_bound",
     "grid_points",
     "colouring_cnf",
+    "confirm_lower_bound",
+    "confirm_not_colourable",
     "is_colourable",
     "sat_lower_bound",
 ]
 
 SQRT3_SQUARED = Fraction(3)
+CONFIRM_SOLVER = "glucose4"
+"""Second SAT solver that re-solves the final UNSAT instance (independent of CaDiCaL)."""
+CLIQUE_WITNESS = "clique"
+"""``confirmed_by`` when m + 1 pairwise-far points exist: non-colourable by pigeonhole, exactly."""
 
 
 @dataclass
@@ -53,6 +61,10 @@ class LowerBound:
     method: str
     seconds: float = 0.0
     details: dict = field(default_factory=dict)
+    confirmed_by: str | None = None
+    """Who else proved the graph not m-colourable: ``"clique"`` (m + 1 points pairwise >= tau, an
+    exact pigeonhole argument), the name of a second SAT solver that also answered UNSAT, or None
+    (not confirmed: the second solver ran out of its budget, or no second solver was asked)."""
 
     @property
     def value(self) -> float:
@@ -70,6 +82,7 @@ class LowerBound:
             "points": [[str(x), str(y)] for x, y in self.points],
             "seconds": self.seconds,
             "details": self.details,
+            "confirmed_by": self.confirmed_by,
         }
 
 
@@ -152,7 +165,7 @@ def point_lower_bound(
     if best is None:
         raise RuntimeError("point_lower_bound: no rational point set inside the shape found")
     return LowerBound(shape.name, parts, best[0], best[1], f"{n} points pairwise >= tau",
-                      time.perf_counter() - start)
+                      time.perf_counter() - start, confirmed_by=CLIQUE_WITNESS)
 
 
 def _round_inside(shape: Shape, q: np.ndarray) -> Point | None:
@@ -249,6 +262,24 @@ def is_colourable(
         return s.solve()
 
 
+def confirm_not_colourable(
+    n: int, edges: list[tuple[int, int]], colours: int, *, solver: str = CONFIRM_SOLVER,
+    conflict_budget: int | None = None,
+) -> str | None:
+    """Independent confirmation that the graph is not ``colours``-colourable.
+
+    Returns ``"clique"`` when a clique of colours + 1 vertices is found (exact), else the
+    solver's name when it also answers UNSAT, or None when it runs out of its budget. Raises
+    RuntimeError when it finds a colouring: the two solvers disagree, so no bound may be claimed.
+    """
+    if len(_greedy_clique(n, edges, colours + 1)) > colours:
+        return CLIQUE_WITNESS
+    answer = is_colourable(n, edges, colours, solver=solver, conflict_budget=conflict_budget)
+    if answer is True:
+        raise RuntimeError(f"SAT solvers disagree: {solver} colours a graph reported UNSAT")
+    return solver if answer is False else None
+
+
 def _greedy_clique(n: int, edges: list[tuple[int, int]], limit: int) -> list[int]:
     adj: list[set[int]] = [set() for _ in range(n)]
     for u, v in edges:
@@ -280,12 +311,16 @@ def sat_lower_bound(
     solver: str = "cadical153",
     conflict_budget: int | None = 200_000,
     time_limit: float | None = None,
+    confirm_solver: str | None = CONFIRM_SOLVER,
+    confirm_budget: int | None = 2_000_000,
 ) -> LowerBound:
     """Largest tau among the point set's distances with G_tau not m-colourable (binary search).
 
     Squared distances are exact Fractions; colourability is monotone in tau (a larger tau
     drops edges), so the search keeps the largest tau proven UNSAT. Undecided calls (budget
-    exhausted) count as colourable, which can only lower the bound.
+    exhausted) count as colourable, which can only lower the bound. The final UNSAT graph is
+    then re-solved by ``confirm_solver`` (see :func:`confirm_not_colourable`); the result is in
+    ``confirmed_by``.
     """
     shape = get_shape(shape) if isinstance(shape, str) else shape
     if parts < 1:
@@ -322,8 +357,37 @@ def sat_lower_bound(
             lo = mid
         else:
             hi = mid - 1
-    return LowerBound(
+    bound = LowerBound(
         shape.name, parts, values[lo], pts, f"SAT: grid graph not {parts}-colourable ({solver})",
-        time.perf_counter() - start, {"n_points": n, "sat_calls": calls, "resolution": resolution,
-                                      "circle_points": circle_points},
+        0.0, {"n_points": n, "sat_calls": calls, "resolution": resolution,
+              "circle_points": circle_points},
+    )
+    if confirm_solver is not None:
+        bound.confirmed_by = confirm_lower_bound(
+            bound, shape, solver=confirm_solver, conflict_budget=confirm_budget
+        )
+    bound.seconds = time.perf_counter() - start
+    return bound
+
+
+def confirm_lower_bound(
+    bound: LowerBound, shape: Shape | str | None = None, *, solver: str = CONFIRM_SOLVER,
+    conflict_budget: int | None = 2_000_000,
+) -> str | None:
+    """Re-prove a bound independently: rebuild G_tau from ``bound.points`` in exact arithmetic
+    (edges: squared distance >= tau_squared) and pass it to :func:`confirm_not_colourable`.
+
+    ``shape`` defaults to the shape named in the bound (pass it for shapes built in code).
+    """
+    shape = get_shape(bound.shape) if shape is None else shape
+    shape = get_shape(shape) if isinstance(shape, str) else shape
+    pts = bound.points
+    edges = [
+        (i, j)
+        for i in range(len(pts))
+        for j in range(i + 1, len(pts))
+        if exact_squared_distance(shape, pts[i], pts[j]) >= bound.tau_squared
+    ]
+    return confirm_not_colourable(
+        len(pts), edges, bound.parts, solver=solver, conflict_budget=conflict_budget
     )

@@ -7,6 +7,8 @@ import pytest
 
 from diampart.lower import (
     colouring_cnf,
+    confirm_lower_bound,
+    confirm_not_colourable,
     grid_points,
     in_true_shape,
     is_colourable,
@@ -61,3 +63,25 @@ def test_triangle_points_lie_in_the_true_triangle():
 def test_bad_parts_raise():
     with pytest.raises(ValueError, match="parts"):
         sat_lower_bound("square", 0)
+
+
+def test_second_solver_confirms_the_unsat_answer():
+    # square, 3 parts, 1/8 grid: CaDiCaL's bound sqrt(65)/8 is re-proved by Glucose 4
+    lb = sat_lower_bound("square", 3, resolution=8)
+    assert lb.tau_squared == F(65, 64)
+    assert lb.confirmed_by == "glucose4"
+    assert confirm_lower_bound(lb, solver="minisat22") == "minisat22"
+
+
+def test_confirmation_rejects_a_colourable_graph():
+    # a 4-cycle is 2-colourable: a solver that finds the colouring contradicts the claim
+    square_cycle = [(0, 1), (1, 2), (2, 3), (3, 0)]
+    with pytest.raises(RuntimeError, match="disagree"):
+        confirm_not_colourable(4, square_cycle, 2)
+    assert confirm_not_colourable(3, [(0, 1), (1, 2), (0, 2)], 2) == "clique"
+
+
+def test_point_bounds_are_confirmed_by_their_clique():
+    lb = point_lower_bound("square", 2, restarts=2, seed=0)
+    assert lb.confirmed_by == "clique"
+    assert lb.as_dict()["confirmed_by"] == "clique"
