@@ -25,7 +25,9 @@ import torch
 from sklearn.decomposition import PCA
 from torch import nn
 
+from infolens._repr import constructor_repr
 from infolens._validation import as_samples, check_positive_int
+from infolens.estimators.neural import LR_SCHEDULES, plateau_scheduler
 
 __all__ = ["PCACompressor", "AutoencoderCompressor", "standardization", "infer_image_shape"]
 
@@ -274,6 +276,8 @@ class AutoencoderCompressor:
         epochs: maximum number of passes over the training split.
         batch_size: minibatch size.
         lr: Adam learning rate.
+        lr_schedule: ``"constant"`` or ``"plateau"`` (halve the rate when the validation loss
+            stalls for ``patience // 3`` epochs; see ``infolens.estimators.neural.plateau_scheduler``).
         val_fraction: share of the samples held out for early stopping.
         patience: epochs without improvement of the validation loss before stopping.
         random_state: seeds the split, the weight initialisation, the batches and the noise.
@@ -308,6 +312,7 @@ class AutoencoderCompressor:
         epochs: int = 100,
         batch_size: int = 128,
         lr: float = 1e-3,
+        lr_schedule: Literal["constant", "plateau"] = "constant",
         val_fraction: float = 0.1,
         patience: int = 10,
         random_state: int = 0,
@@ -326,6 +331,7 @@ class AutoencoderCompressor:
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.val_fraction = val_fraction
         self.patience = patience
         self.random_state = random_state
@@ -335,9 +341,8 @@ class AutoencoderCompressor:
         self.num_threads = num_threads
 
     def __repr__(self) -> str:
-        return (
-            f"AutoencoderCompressor(latent_dim={self.latent_dim}, "
-            f"architecture={self.architecture!r}, latent_noise={self.latent_noise})"
+        return constructor_repr(
+            self, always=("latent_dim", "architecture", "latent_noise"), skip=("progress", "device")
         )
 
     # -- checks ----------------------------------------------------------------------------
@@ -360,6 +365,7 @@ class AutoencoderCompressor:
             (self.architecture, "architecture", ("dense", "conv")),
             (self.bottleneck, "bottleneck", ("sigmoid", "linear")),
             (self.loss, "loss", tuple(_LOSSES)),
+            (self.lr_schedule, "lr_schedule", LR_SCHEDULES),
             (self.standardize, "standardize", ("auto", "feature", "global")),
         ):
             if value not in allowed:
@@ -423,6 +429,7 @@ class AutoencoderCompressor:
             generator = torch.Generator(device=device).manual_seed(self.random_state)
             params = list(encoder.parameters()) + list(decoder.parameters())
             optimizer = torch.optim.Adam(params, lr=self.lr)
+            scheduler = plateau_scheduler(optimizer, self.lr_schedule, self.patience)
             history: dict[str, list[float]] = {"train": [], "val": []}
             best = (math.inf, -1, None)
             epochs = range(self.epochs)
@@ -447,6 +454,8 @@ class AutoencoderCompressor:
                 history["train"].append(total / len(x_train))
                 val = self._validation_loss(encoder, decoder, x_val, loss_fn)
                 history["val"].append(val)
+                if scheduler is not None and math.isfinite(val):
+                    scheduler.step(val)
                 if self.progress:
                     epochs.set_postfix(train=history["train"][-1], val=val)
                 if val < best[0] * (1 - _IMPROVEMENT_TOL):

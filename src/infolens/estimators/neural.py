@@ -33,6 +33,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from infolens._repr import constructor_repr
 from infolens._validation import as_paired_samples, check_positive_int
 from infolens.estimators.result import MIEstimate
 
@@ -123,6 +124,32 @@ def seeded_torch(seed: int) -> Iterator[None]:
         yield
 
 
+LR_SCHEDULES = ("constant", "plateau")
+PLATEAU_FACTOR = 0.5
+"""On a plateau of the validation loss the learning rate is multiplied by this factor ..."""
+PLATEAU_MIN_FRACTION = 1e-2
+"""... down to this fraction of the initial learning rate."""
+
+
+def plateau_scheduler(
+    optimizer: torch.optim.Optimizer, lr_schedule: str, patience: int
+) -> torch.optim.lr_scheduler.ReduceLROnPlateau | None:
+    """``None`` for ``"constant"``; for ``"plateau"`` a scheduler that halves the learning rate
+    when the validation loss has not improved for ``max(1, patience // 3)`` epochs (so it acts
+    before early stopping at ``patience``), down to 1% of the initial rate."""
+    if lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule: expected one of {LR_SCHEDULES}, got {lr_schedule!r}")
+    if lr_schedule == "constant":
+        return None
+    lr = optimizer.param_groups[0]["lr"]
+    return torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer,
+        factor=PLATEAU_FACTOR,
+        patience=max(1, patience // 3),
+        min_lr=lr * PLATEAU_MIN_FRACTION,
+    )
+
+
 def train_with_early_stopping(
     module: nn.Module,
     batch_loss: Callable[[Tensor], Tensor],
@@ -137,15 +164,17 @@ def train_with_early_stopping(
     progress: bool = False,
     desc: str = "training",
     grad_clip: float | None = None,
+    lr_schedule: str = "constant",
 ) -> dict:
     """Adam on ``batch_loss(indices)`` over shuffled mini-batches, early stopping on ``val_loss()``.
 
     After each epoch the validation loss is computed (without gradients); training stops when
     it has not improved for ``patience`` epochs and the best weights are restored. Returns the
     history: ``train_loss``, ``val_loss`` per epoch, ``best_epoch`` (0 = before any step),
-    ``best_val_loss``, ``epochs``.
+    ``best_val_loss``, ``epochs``. ``lr_schedule="plateau"``: see :func:`plateau_scheduler`.
     """
     optimizer = torch.optim.Adam(module.parameters(), lr=lr)
+    scheduler = plateau_scheduler(optimizer, lr_schedule, patience)
     module.eval()
     with torch.no_grad():
         best = float(val_loss())
@@ -174,6 +203,8 @@ def train_with_early_stopping(
             current = float(val_loss())
         history["train_loss"].append(total / max(count, 1))
         history["val_loss"].append(current)
+        if scheduler is not None and math.isfinite(current):
+            scheduler.step(current)
         if math.isfinite(current) and current < best:
             best, bad_epochs = current, 0
             best_state = copy.deepcopy(module.state_dict())
@@ -351,10 +382,10 @@ class _VariationalBound:
         """Reset per-fit state (e.g. MINE's moving average)."""
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(critic={self.critic!r}, hidden={self.hidden}, "
-            f"batch_size={self.batch_size}, max_epochs={self.max_epochs}, "
-            f"random_state={self.random_state})"
+        return constructor_repr(
+            self,
+            always=("critic", "hidden", "batch_size", "max_epochs", "random_state"),
+            skip=("progress", "device"),
         )
 
 

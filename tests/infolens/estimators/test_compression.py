@@ -159,6 +159,7 @@ def test_autoencoder_is_deterministic_and_leaves_torch_state_alone():
         ({"architecture": "mlp"}, 16, "architecture"),
         ({"bottleneck": "tanh"}, 16, "bottleneck"),
         ({"loss": "huber"}, 16, "loss"),
+        ({"lr_schedule": "cosine"}, 16, "lr_schedule"),
         ({"val_fraction": 1.0}, 16, "val_fraction"),
         ({"latent_noise": -0.1}, 16, "latent_noise"),
         ({"epochs": 0}, 16, "epochs"),

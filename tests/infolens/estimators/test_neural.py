@@ -12,7 +12,13 @@ import numpy as np
 import pytest
 import torch
 
-from infolens.estimators.neural import MINE, InfoNCE, donsker_varadhan_bound, infonce_terms
+from infolens.estimators.neural import (
+    MINE,
+    InfoNCE,
+    donsker_varadhan_bound,
+    infonce_terms,
+    plateau_scheduler,
+)
 from infolens.tasks import CorrelatedGaussian
 
 FAST = dict(hidden=(64, 64), max_epochs=30, patience=5, batch_size=128)
@@ -81,3 +87,18 @@ def test_bad_input_names_the_argument(cls: type) -> None:
         cls(critic="bilinear")
     with pytest.raises(ValueError, match="batch_size"):
         cls(batch_size=1)
+
+
+def test_plateau_schedule_halves_the_rate_on_a_stall_and_stops_at_one_percent() -> None:
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    assert plateau_scheduler(optimizer, "constant", patience=9) is None
+    scheduler = plateau_scheduler(optimizer, "plateau", patience=9)  # acts after 9 // 3 = 3 epochs
+    rates = []
+    for _ in range(40):
+        scheduler.step(1.0)  # a validation loss that never improves
+        rates.append(optimizer.param_groups[0]["lr"])
+    assert rates[:4] == [1.0, 1.0, 1.0, 1.0]  # first step sets the best; then 3 stalled epochs
+    assert rates[4] == 0.5
+    assert min(rates) == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="^lr_schedule: expected one of"):
+        plateau_scheduler(optimizer, "cosine", patience=9)
