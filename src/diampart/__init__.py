@@ -1,7 +1,8 @@
 """diampart: partitions of compact sets into parts of smaller diameter (Borsuk-type problems).
 
 d_m(F) is the least x such that F is covered by m sets of diameter <= x. Upper bounds come from
-searched partitions checked in exact rational arithmetic (:mod:`diampart.certificate`), lower
+searched partitions (Voronoi + SLSQP, :mod:`diampart.search`, or SAT colourings of a triangulated
+grid, :mod:`diampart.gridsat`) checked in exact rational arithmetic (:mod:`diampart.certificate`), lower
 bounds from finite point sets whose ">= tau" graph is not m-colourable (:mod:`diampart.lower`).
 See docs/diampart.md. Independent of infolens.
 
@@ -13,6 +14,7 @@ Example:
 """
 
 from diampart.certificate import Certificate, CheckReport, check_certificate, load_certificate
+from diampart.gridsat import grid_sat_partition
 from diampart.lower import LowerBound, point_lower_bound, sat_lower_bound
 from diampart.search import SearchResult, search_partition
 from diampart.shapes import ConvexPolygon, Disk, FlatTorus, get_shape
@@ -27,6 +29,7 @@ __all__ = [
     "SearchResult",
     "check_certificate",
     "get_shape",
+    "grid_sat_partition",
     "load_certificate",
     "point_lower_bound",
     "sat_lower_bound",

@@ -40,18 +40,30 @@ def search(
     time_limit: float = typer.Option(None, help="stop starting restarts after this many seconds"),
     out: Path = typer.Option(None, help="certificate JSON (default results/diampart/...)"),
     plot: Path = typer.Option(None, help="also draw the partition into this PNG"),
+    method: str = typer.Option("voronoi", help="voronoi (Voronoi + SLSQP) or grid-sat "
+                               "(SAT colouring of a triangulated grid; torus and square)"),
+    resolution: int = typer.Option(8, help="grid-sat: squares per side (4 triangles each)"),
 ) -> None:
-    """Search a partition (Voronoi + SLSQP), write its certificate, and print the checked bound."""
+    """Search a partition, write its certificate, and print the checked bound."""
     from diampart.certificate import save_certificate
+    from diampart.gridsat import grid_sat_partition
     from diampart.search import search_partition
     from diampart.shapes import get_shape
 
     _check_parts(parts)
     try:
         shp = get_shape(shape)
-        if restarts < 1:
-            raise ValueError(f"restarts: expected an integer >= 1, got {restarts}")
-        res = search_partition(shp, parts, restarts=restarts, seed=seed, time_limit=time_limit)
+        if method == "voronoi":
+            if restarts < 1:
+                raise ValueError(f"restarts: expected an integer >= 1, got {restarts}")
+            res = search_partition(shp, parts, restarts=restarts, seed=seed, time_limit=time_limit)
+        elif method == "grid-sat":
+            res = grid_sat_partition(shp, parts, resolution=resolution, time_limit=time_limit)
+            if res is None:
+                raise ValueError(f"resolution: no {parts}-colouring of the {resolution} x "
+                                 f"{resolution} grid found within the solver budget")
+        else:
+            raise ValueError(f"method: expected 'voronoi' or 'grid-sat', got {method!r}")
     except ValueError as err:
         _die(str(err))
     path = out or Path("results/diampart") / f"{shp.name}_m{parts}.json"

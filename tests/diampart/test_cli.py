@@ -48,3 +48,16 @@ def test_bad_input_exits_2_with_one_line(tmp_path):
         assert res.exit_code == 2, (args, res.output)
         assert len(res.output.strip().splitlines()) == 1
         assert res.output.startswith("error:")
+
+
+def test_grid_sat_search_command(tmp_path):
+    out = tmp_path / "t6.json"
+    res = runner.invoke(app, ["search", "torus", "--parts", "6", "--method", "grid-sat",
+                              "--resolution", "8", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "checked upper bound 0.515388203" in res.output
+    assert runner.invoke(app, ["check", str(out)]).output.startswith("VALID")
+    res = runner.invoke(app, ["search", "disk", "--parts", "3", "--method", "grid-sat"])
+    assert res.exit_code == 2 and res.output.startswith("error: shape")
+    res = runner.invoke(app, ["search", "torus", "--parts", "3", "--method", "magic"])
+    assert res.exit_code == 2 and res.output.startswith("error: method")
