@@ -21,6 +21,9 @@ from diampart.shapes import Disk, FlatTorus, get_shape  # noqa: E402
 
 __all__ = ["longest_chord", "plot_certificate"]
 
+MAX_CHORD_POINTS = 2000
+"""Boundary samples per cell for the (numerical) longest chord drawn in each cell."""
+
 
 def _cell_boundary_points(cell: list[tuple], samples: int) -> np.ndarray:
     pts = []
@@ -41,7 +44,9 @@ def longest_chord(
     Boundary points are sampled; on the disk they are first projected into the disk (cells are
     piece cap disk); on the torus the length is min_k |x - y - k| and y is returned as y + k.
     """
-    pts = _cell_boundary_points(cell, samples)
+    edges = sum(len(piece) for piece in cell)
+    # at most ~MAX_CHORD_POINTS boundary samples: grid SAT cells have dozens of pieces
+    pts = _cell_boundary_points(cell, max(2, min(samples, MAX_CHORD_POINTS // max(edges, 1))))
     if radius is not None:
         norm = np.linalg.norm(pts, axis=1)
         pts = pts * np.minimum(1.0, radius / np.maximum(norm, 1e-300))[:, None]
