@@ -7,7 +7,7 @@ into squares of side 1/resolution and each of those by its two diagonals into 4 
 exact). An m-colouring of the pieces with no monochromatic conflicting pair is a partition into
 m cells (a cell: the pieces of one colour) whose diameter is at most b: every pair of its points
 lies in some pair of its pieces. "Is there such a colouring" is a CNF (see
-:func:`diampart.lower.colouring_cnf`) for CaDiCaL.
+:func:`diampart.lower.find_colouring`) for CaDiCaL.
 
 The diameter of every cell is one of the finitely many pair values sup d(P, Q)^2, so a binary
 search over those values finds the smallest bound at which this grid is m-colourable: the best
@@ -26,23 +26,23 @@ import time
 from fractions import Fraction
 
 import numpy as np
-from pysat.solvers import Solver
 
 from diampart.certificate import Certificate, check_certificate, torus_sup_squared
-from diampart.geometry import Point
-from diampart.lower import colouring_cnf
+from diampart.geometry import Point, max_squared_distance
+from diampart.lower import find_colouring
 from diampart.search import SearchResult
 from diampart.shapes import ConvexPolygon, FlatTorus, Shape, get_shape
 
-__all__ = ["GridPieces", "grid_pieces", "pair_squared_sups", "colour_pieces", "grid_sat_partition"]
+__all__ = ["GridPieces", "pair_squared_sups", "colour_pieces", "grid_sat_partition"]
 
 _EPS = 1e-6
 """Pair values (grid units^2) closer than this are one value; far above float rounding error."""
 
 
 class GridPieces:
-    """The 4 * resolution^2 triangles of the grid, as integer vertices in units of
-    1/(2 resolution) (``units``) and as exact rational points (``exact``)."""
+    """The triangulated 1/resolution grid on [0, 1]^2: its 4 * resolution^2 triangles, as
+    integer vertices in units of 1/(2 resolution) (``units``) and as exact rational points
+    (``exact``)."""
 
     def __init__(self, resolution: int) -> None:
         if isinstance(resolution, bool) or not isinstance(resolution, int | np.integer) or resolution < 1:
@@ -63,11 +63,6 @@ class GridPieces:
 
     def __len__(self) -> int:
         return len(self.exact)
-
-
-def grid_pieces(resolution: int) -> GridPieces:
-    """The triangulated 1/resolution grid on [0, 1]^2 (4 triangles per grid square)."""
-    return GridPieces(resolution)
 
 
 def _check_shape(shape: Shape) -> None:
@@ -149,21 +144,9 @@ def colour_pieces(
     if np.any(np.diag(sups) > bound_units):
         return False
     iu, ju = np.nonzero(np.triu(sups > bound_units, 1))
-    n = len(sups)
-    cnf = colouring_cnf(n, list(zip(iu.tolist(), ju.tolist(), strict=True)), parts, [0])
-    with Solver(name=solver, bootstrap_with=cnf.clauses) as s:
-        if conflict_budget is not None:
-            s.conf_budget(conflict_budget)
-            answer = s.solve_limited()
-        else:
-            answer = s.solve()
-        if answer is None:
-            return None
-        if not answer:
-            return False
-        model = s.get_model()
-    true = {v for v in model if v > 0}
-    return [next(c for c in range(parts) if v * parts + c + 1 in true) for v in range(n)]
+    edges = list(zip(iu.tolist(), ju.tolist(), strict=True))
+    return find_colouring(len(sups), edges, parts, solver=solver, conflict_budget=conflict_budget,
+                          clique=[0])
 
 
 def _cells(pieces: GridPieces, colours: list[int], parts: int) -> list[list[tuple[Point, ...]]]:
@@ -208,7 +191,7 @@ def grid_sat_partition(
     if isinstance(parts, bool) or not isinstance(parts, int | np.integer) or parts < 1:
         raise ValueError(f"parts: expected an integer >= 1, got {parts!r}")
     _check_shape(shape)
-    pieces = grid_pieces(resolution)
+    pieces = GridPieces(resolution)
     sups = pair_squared_sups(shape, pieces)
     values = np.unique(np.round(sups, 9))
     lo, hi = 0, len(values) - 1
@@ -253,9 +236,7 @@ def _exact_bound(shape: Shape, pieces: GridPieces, colours: list[int], sups: np.
     best = Fraction(0)
     for i, j in zip(i_s.tolist(), j_s.tolist(), strict=True):
         a, b = pieces.exact[i], pieces.exact[j]
-        if isinstance(shape, FlatTorus):
-            v = torus_sup_squared(a, b)
-        else:
-            v = max((p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 for p in a for q in b)
+        # Euclidean: a + b also holds the pairs inside one piece, and those are monochromatic too
+        v = torus_sup_squared(a, b) if isinstance(shape, FlatTorus) else max_squared_distance(a + b)
         best = max(best, v)
     return best

@@ -37,6 +37,7 @@ __all__ = [
     "point_lower_bound",
     "grid_points",
     "colouring_cnf",
+    "find_colouring",
     "confirm_lower_bound",
     "confirm_not_colourable",
     "is_colourable",
@@ -243,23 +244,41 @@ def colouring_cnf(n: int, edges: list[tuple[int, int]], colours: int, clique: li
     return cnf
 
 
-def is_colourable(
+def find_colouring(
     n: int, edges: list[tuple[int, int]], colours: int, *, solver: str = "cadical153",
-    conflict_budget: int | None = None,
-) -> bool | None:
-    """True/False when the solver decides m-colourability, None when it runs out of budget."""
-    clique = _greedy_clique(n, edges, colours + 1)
-    if len(clique) > colours:
-        return False
+    conflict_budget: int | None = None, clique: list[int] | None = None,
+) -> list[int] | bool | None:
+    """A proper colouring (colour per vertex) when the solver finds one, False when there is none
+    (a clique of colours + 1 vertices, or UNSAT), None when it runs out of ``conflict_budget``.
+    ``clique``: vertices given colours 0, 1, ... for symmetry breaking (default: a greedy clique).
+    """
+    if clique is None:
+        clique = _greedy_clique(n, edges, colours + 1)
+        if len(clique) > colours:
+            return False
     cnf = colouring_cnf(n, edges, colours, clique)
     with Solver(name=solver, bootstrap_with=cnf.clauses) as s:
         if conflict_budget is not None:
             try:
                 s.conf_budget(conflict_budget)
-                return s.solve_limited()
+                answer = s.solve_limited()
             except NotImplementedError:
-                return s.solve()
-        return s.solve()
+                answer = s.solve()
+        else:
+            answer = s.solve()
+        if not answer:
+            return answer
+        true = {v for v in s.get_model() if v > 0}
+    return [next(c for c in range(colours) if v * colours + c + 1 in true) for v in range(n)]
+
+
+def is_colourable(
+    n: int, edges: list[tuple[int, int]], colours: int, *, solver: str = "cadical153",
+    conflict_budget: int | None = None,
+) -> bool | None:
+    """True/False when the solver decides m-colourability, None when it runs out of budget."""
+    answer = find_colouring(n, edges, colours, solver=solver, conflict_budget=conflict_budget)
+    return answer if answer is None or answer is False else True
 
 
 def confirm_not_colourable(

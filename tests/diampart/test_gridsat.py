@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 
 from diampart.certificate import check_certificate, torus_sup_squared
-from diampart.gridsat import colour_pieces, grid_pieces, grid_sat_partition, pair_squared_sups
+from diampart.gridsat import GridPieces, colour_pieces, grid_sat_partition, pair_squared_sups
 from diampart.shapes import FlatTorus
 
 PUBLISHED_TORUS_6 = 0.515388  # arXiv 2402.03997, printed with 6 decimals
 
 
 def test_torus_pair_values_match_exact_sup():
-    pieces = grid_pieces(4)
+    pieces = GridPieces(4)
     sups = pair_squared_sups(FlatTorus(), pieces)
     rng = np.random.default_rng(0)
     for i, j in rng.integers(0, len(pieces), size=(300, 2)):
@@ -44,7 +44,7 @@ def test_fewer_colours_needed_than_parts_still_gives_m_cells():
 
 
 def test_below_the_grid_optimum_there_is_no_colouring():
-    pieces = grid_pieces(8)
+    pieces = GridPieces(8)
     sups = pair_squared_sups(FlatTorus(), pieces)
     units = pieces.unit**2
     assert colour_pieces(sups, 6, 65 / 256 * units) is False
