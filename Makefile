@@ -11,7 +11,7 @@ ifneq ($(wildcard ../shared/data/mnist/t10k-labels-idx1-ubyte.gz),)
 export INFOLENS_MNIST_DIR ?= $(abspath ../shared/data/mnist)
 endif
 
-.PHONY: demo test test-slow lint bench bench-compression bench-flows bench-diampart bench-plane clean
+.PHONY: demo test test-slow lint bench bench-compression bench-flows bench-diampart bench-plane bench-wkl-dim clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -45,6 +45,9 @@ bench-plane: $(STAMP)
 
 bench-diampart: $(STAMP)
 	$(PY) benchmarks/bench_diampart.py
+
+bench-wkl-dim: $(STAMP)
+	$(PY) benchmarks/bench_wkl_dimension.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

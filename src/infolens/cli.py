@@ -6,16 +6,22 @@ Errors in the input (missing file, bad shape, NaN, unknown method...) print one 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 import time
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from infolens.estimators.result import EstimatorWarning
 from infolens.plane.cli import plane_app
 from infolens.units import convert
 
@@ -40,8 +46,49 @@ METHOD_HELP = (
 )
 
 
-class UsageError(ValueError):
-    """Bad input from the user: reported in one line, exit code 2."""
+#: a task's samples take n * (dim_x + dim_y) * 8 bytes; sampling needs a few such arrays at once
+SAMPLING_MEMORY_FACTOR = 4
+
+
+def _available_memory_bytes() -> int | None:
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system that reports it
+        return None
+
+
+def _check_fits_in_memory(n_bytes: int, option: str, value: object) -> None:
+    available = _available_memory_bytes()
+    if available is not None and n_bytes > available:
+        raise ValueError(
+            f"{option}: {value} needs about {n_bytes / 2**30:.1f} GiB of memory, "
+            f"{available / 2**30:.1f} GiB are available"
+        )
+
+
+@contextlib.contextmanager
+def _options_named(options: dict[str, str]) -> Iterator[None]:
+    """Re-raise a ``ValueError`` about a Python argument ("latent_dim: ...") with the name of
+    the command-line option the user typed ("--latent-dim: ...")."""
+    try:
+        yield
+    except ValueError as err:
+        argument, sep, rest = str(err).partition(": ")
+        if sep and argument in options:
+            raise ValueError(f"{options[argument]}: {rest}") from None
+        raise
+
+
+def _check_output_dir(out: Path, option: str) -> None:
+    """Create ``out`` if needed; ``ValueError`` naming ``option`` if it cannot hold files."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{option}: {out} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"{option}: cannot create directory {out}: {err.strerror or err}") from None
+    if not os.access(out, os.W_OK):
+        raise ValueError(f"{option}: directory {out} is not writable")
 
 
 @app.command()
@@ -49,17 +96,26 @@ def estimate(
     x: Annotated[Path, typer.Argument(help="samples of X: .npy, .npz[:key], .csv, .tsv or .txt")],
     y: Annotated[Path, typer.Argument(help="samples of Y (class labels for ross/labels-* methods)")],
     method: Annotated[str, typer.Option(help=METHOD_HELP)] = "ksg",
-    k: Annotated[int, typer.Option(help="number of neighbours")] = 5,
-    seed: Annotated[int, typer.Option(help="seed of the tie-breaking jitter and of training")] = 0,
+    k: Annotated[int, typer.Option(min=1, help="number of neighbours")] = 5,
+    seed: Annotated[int, typer.Option(min=0, help="seed of the tie-breaking jitter and of training")] = 0,
+    latent_dim: Annotated[
+        int | None, typer.Option(min=1, help="pca-ksg: PCA dimension of each variable [default: min(4, d)]")
+    ] = None,
     bits: Annotated[bool, typer.Option("--bits", help="report bits instead of nats")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Estimate I(X;Y) from paired samples in two files."""
-    from infolens.estimators.registry import make_estimator
+    from infolens._validation import as_labels, as_samples
+    from infolens.estimators.registry import LABEL_ESTIMATOR_NAMES, make_estimator
     from infolens.io import load_array
 
-    estimator = make_estimator(method, k=k, seed=seed)
-    xa, ya = load_array(x, "X"), load_array(y, "Y")
+    with _options_named({"method": "--method", "latent_dim": "--latent-dim", "k": "--k"}):
+        estimator = make_estimator(method, k=k, seed=seed, latent_dim=latent_dim)
+    xa = as_samples(load_array(x, "X"), "X")
+    ya = load_array(y, "Y")
+    ya = as_labels(ya, "Y", n=len(xa)) if method in LABEL_ESTIMATOR_NAMES else as_samples(ya, "Y")
+    if len(xa) != len(ya):
+        raise ValueError(f"X and Y: sample counts differ ({len(xa)} vs {len(ya)}); rows must be paired")
     start = time.perf_counter()
     if as_json:
         result = estimator.estimate_with_error(xa, ya)
@@ -81,10 +137,13 @@ def estimate(
             "seconds": seconds,
             "x": str(x),
             "y": str(y),
+            "warnings": list(result.warnings),
         }
         typer.echo(json.dumps(record))
     else:
         typer.echo(f"I(X;Y) = {value:.4f} ± {err:.4f} {unit}  ({method}, n={result.n}, {seconds:.2f} s)")
+    for message in result.warnings:
+        stderr.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 @tasks_app.command("list")
@@ -111,8 +170,8 @@ def tasks_list(
 @tasks_app.command("sample")
 def tasks_sample(
     name: Annotated[str, typer.Argument(help="task name (see `infolens tasks list`)")],
-    n: Annotated[int, typer.Option(help="number of samples")] = 10_000,
-    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    n: Annotated[int, typer.Option(min=1, help="number of samples")] = 10_000,
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
     out: Annotated[Path, typer.Option(help="output directory")] = Path("samples"),
 ) -> None:
     """Draw samples of a task: writes OUT/x.npy, OUT/y.npy and OUT/task.json (with the true MI)."""
@@ -120,21 +179,24 @@ def tasks_sample(
     from infolens.tasks import get_task
 
     task = get_task(name)
-    if n < 1:
-        raise UsageError(f"n: must be >= 1, got {n}")
+    _check_fits_in_memory(n * (task.dim_x + task.dim_y) * 8 * SAMPLING_MEMORY_FACTOR, "--n", n)
+    _check_output_dir(out, "--out")
     x, y = task.sample(n, seed=seed)
-    atomic_save_npy(out / "x.npy", x)
-    atomic_save_npy(out / "y.npy", y)
     meta = {"task": name, "n": n, "seed": seed, "dim_x": task.dim_x, "dim_y": task.dim_y,
             "mutual_information": task.mutual_information, "unit": "nats"}
-    atomic_write_json(out / "task.json", meta)
+    try:
+        atomic_save_npy(out / "x.npy", x)
+        atomic_save_npy(out / "y.npy", y)
+        atomic_write_json(out / "task.json", meta)
+    except OSError as err:
+        raise ValueError(f"--out: cannot write to {out}: {err.strerror or err}") from None
     typer.echo(f"wrote {out}/x.npy {x.shape}, y.npy {y.shape}; I(X;Y) = {task.mutual_information:.4f} nats")
 
 
 @app.command()
 def showcase(
-    n: Annotated[int, typer.Option(help="samples per task")] = 5_000,
-    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    n: Annotated[int, typer.Option(min=10, help="samples per task")] = 5_000,
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
 ) -> None:
     """Estimate MI on a few built-in tasks and print estimate vs truth (seconds)."""
     from infolens.bench.showcase import run_showcase
@@ -148,33 +210,48 @@ def demo(
     resume: Annotated[bool, typer.Option("--resume", help="continue an interrupted run")] = False,
 ) -> None:
     """The main job on its built-in default: the MNIST information plane (demo preset)."""
-    try:
-        from infolens.plane.experiments import run_mnist_plane
-    except ImportError:  # the information plane is not installed: fall back to the showcase
-        showcase(n=5_000, seed=0)
-        return
+    from infolens.plane.experiments import run_mnist_plane
+
     result_dir = run_mnist_plane(preset="demo", out_dir=out, resume=resume)
     typer.echo(f"results: {result_dir}/table.csv, table.json, run.json; figures: "
                f"{result_dir}/information_plane.png, mi_vs_epoch.png, training_curves.png (+ .svg)")
 
 
 def main() -> None:
-    """Console-script entry point: user errors become one line on stderr and exit code 2."""
-    try:
-        code = app(standalone_mode=False)
-    except (ValueError, FileNotFoundError) as err:
-        stderr.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except typer.Abort:
-        sys.exit(130)
-    except Exception as err:  # click's own usage errors
-        import click
+    """Console-script entry point.
 
-        if isinstance(err, click.ClickException):
-            err.show()
-            sys.exit(2 if isinstance(err, click.UsageError) else err.exit_code)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)
+    Usage errors (unknown option or command, missing or malformed argument) are typer's: a
+    usage message and exit code 2. Errors in the input (``ValueError``, files that cannot be
+    read or written, too little memory for the request) are one line ``error: ...`` and exit
+    code 2, and nothing else is printed to stderr. Other warnings (e.g. a skipped header line)
+    are printed as one line ``warning: ...`` each when the command succeeds; estimator warnings
+    are printed by the commands from the result (``MIEstimate.warnings``).
+    """
+    notes: list[str] = []
+
+    def keep_warning(message, category, filename, lineno, file=None, line=None) -> None:
+        if not issubclass(category, EstimatorWarning):
+            notes.append(str(message))
+
+    with warnings.catch_warnings():
+        warnings.showwarning = keep_warning
+        try:
+            app()  # standalone mode: typer reports its own usage errors and exits
+        except (ValueError, OSError) as err:
+            _fail(str(err))
+        except MemoryError:
+            _fail("not enough memory for this request; use fewer samples (--n) or smaller data")
+        except SystemExit as done:
+            if done.code in (0, None):
+                for note in dict.fromkeys(notes):
+                    stderr.print(f"[yellow]warning:[/yellow] {escape(note)}", highlight=False,
+                                 soft_wrap=True)
+            raise
+
+
+def _fail(message: str) -> None:
+    stderr.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    sys.exit(2)
 
 
 if __name__ == "__main__":

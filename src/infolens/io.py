@@ -6,6 +6,7 @@ import io
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,9 @@ SUPPORTED_SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".txt")
 def load_array(path: str | Path, name: str) -> np.ndarray:
     """Load one array from .npy, .npz (a single array, or ``file.npz:key``), .csv/.tsv/.txt.
 
-    Text files may have one header line; every other cell must be a number. Errors are
-    ``ValueError`` naming ``name`` and the file.
+    Text files may have one header line, recognised only when none of its cells is a number
+    (a ``UserWarning`` says it was skipped); every other cell must be a number. Errors are
+    ``ValueError`` naming ``name``, the file and, for text, the line and column.
     """
     text = str(path)
     key = None
@@ -63,24 +65,38 @@ def load_array(path: str | Path, name: str) -> np.ndarray:
 
 
 def _load_text(p: Path, name: str, delimiter: str | None) -> np.ndarray:
-    lines = [ln for ln in p.read_text().splitlines() if ln.strip()]
+    lines = [(i, ln) for i, ln in enumerate(p.read_text().splitlines(), start=1) if ln.strip()]
     if not lines:
         raise ValueError(f"{name}: file is empty: {p}")
     if delimiter is None:
-        delimiter = "," if "," in lines[0] else None
-    rows = [ln.split(delimiter) for ln in lines]
-    try:
-        [float(c) for c in rows[0]]
-    except ValueError:
-        rows = rows[1:]  # a header line
+        delimiter = "," if "," in lines[0][1] else None
+    rows = [(i, [c.strip() for c in ln.split(delimiter)]) for i, ln in lines]
+    first_line, first = rows[0]
+    if not any(_is_number(c) for c in first):  # only a row with no number at all is a header
+        warnings.warn(f"{name}: line {first_line} of {p} read as a header: {lines[0][1].strip()!r}",
+                      UserWarning, stacklevel=3)
+        rows = rows[1:]
     if not rows:
         raise ValueError(f"{name}: {p} has a header but no data rows")
-    if len({len(row) for row in rows}) > 1:
-        raise ValueError(f"{name}: {p} has rows of different lengths")
+    width = len(rows[0][1])
+    for line_no, row in rows:
+        if len(row) != width:
+            raise ValueError(
+                f"{name}: {p} has rows of different lengths: line {line_no} has {len(row)} "
+                f"columns, line {rows[0][0]} has {width}"
+            )
+        for col, cell in enumerate(row, start=1):
+            if not _is_number(cell):
+                raise ValueError(f"{name}: {p} line {line_no}, column {col}: non-numeric cell {cell!r}")
+    return np.array([[float(c) for c in row] for _, row in rows])
+
+
+def _is_number(cell: str) -> bool:
     try:
-        return np.array([[float(c) for c in row] for row in rows])
-    except ValueError as err:
-        raise ValueError(f"{name}: {p} has a non-numeric cell ({err})") from None
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
@@ -89,12 +105,23 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _DEFAULT_FILE_MODE & ~_current_umask())  # mkstemp makes 0600 files
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+_DEFAULT_FILE_MODE = 0o666
+
+
+def _current_umask() -> int:
+    """The process umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

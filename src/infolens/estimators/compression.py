@@ -21,7 +21,7 @@ from scipy.stats import rankdata
 
 from infolens._validation import as_labels, as_samples
 from infolens.estimators.compressors import AutoencoderCompressor, PCACompressor
-from infolens.estimators.result import MIEstimate
+from infolens.estimators.result import MIEstimate, collect_estimator_warnings
 
 __all__ = ["Compressed", "make_compressor", "normal_scores", "COMPRESSOR_SHORTCUTS"]
 
@@ -212,6 +212,7 @@ class Compressed:
         cx, cy = self._codes(x, y)
         return float(self.estimator.estimate(cx, cy))
 
+    @collect_estimator_warnings()
     def estimate_with_error(self, x: Any, y: Any) -> MIEstimate:
         """Like :meth:`estimate`, with the inner estimator's standard error (NaN if it has none).
 

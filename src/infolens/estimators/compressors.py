@@ -26,13 +26,11 @@ from sklearn.decomposition import PCA
 from torch import nn
 
 from infolens._repr import constructor_repr
-from infolens._validation import as_samples, check_positive_int
+from infolens._validation import as_samples, check_positive_int, column_moments
 from infolens.estimators.neural import LR_SCHEDULES, plateau_scheduler
 
 __all__ = ["PCACompressor", "AutoencoderCompressor", "standardization", "infer_image_shape"]
 
-#: Below this standard deviation a coordinate is treated as constant and only centred.
-_CONSTANT_STD = 1e-12
 #: Relative decrease of the validation loss that counts as an improvement for early stopping.
 _IMPROVEMENT_TOL = 1e-4
 
@@ -42,16 +40,15 @@ def standardization(x: np.ndarray, *, per_feature: bool = True) -> tuple[np.ndar
 
     With ``per_feature`` each column gets its own mean and scale; otherwise one mean and one
     scale for the whole array (keeps the relative contrast of the pixels of an image).
-    Constant coordinates get scale 1 so they map to 0 instead of dividing by zero.
+    Constant coordinates (:func:`infolens._validation.constant_columns`) get scale 1, so they
+    map to 0 and carry nothing.
     """
     if per_feature:
-        mean = x.mean(axis=0)
-        scale = x.std(axis=0)
+        mean, scale = column_moments(x)
     else:
-        mean = np.full(x.shape[1], x.mean())
-        scale = np.full(x.shape[1], x.std())
-    scale = np.where(scale > _CONSTANT_STD, scale, 1.0)
-    return mean, scale
+        flat_mean, flat_std = column_moments(x.reshape(-1, 1))
+        mean, scale = np.full(x.shape[1], flat_mean[0]), np.full(x.shape[1], flat_std[0])
+    return mean, np.where(scale > 0, scale, 1.0)
 
 
 def infer_image_shape(n_features: int) -> tuple[int, int]:
@@ -84,7 +81,7 @@ class PCACompressor:
     it keeps the directions of largest variance.
 
     Args:
-        latent_dim: number of components kept.
+        latent_dim: number of components kept; None keeps min(4, n_features).
         standardize: scale every input coordinate to unit variance before PCA.
         random_state: seed of the randomized SVD solver (used for large inputs).
 
@@ -95,7 +92,7 @@ class PCACompressor:
         (500, 3)
     """
 
-    def __init__(self, latent_dim: int = 4, standardize: bool = True, random_state: int = 0):
+    def __init__(self, latent_dim: int | None = 4, standardize: bool = True, random_state: int = 0):
         self.latent_dim = latent_dim
         self.standardize = standardize
         self.random_state = random_state
@@ -105,9 +102,9 @@ class PCACompressor:
 
     def fit(self, x: np.ndarray) -> PCACompressor:
         """Fit the projection on samples ``x`` of shape (n, d)."""
-        latent_dim = _check_latent_dim(self.latent_dim)
         x = as_samples(x, "x", min_samples=2)
         n, d = x.shape
+        latent_dim = min(4, d) if self.latent_dim is None else _check_latent_dim(self.latent_dim)
         if latent_dim > min(n, d):
             raise ValueError(
                 f"latent_dim: must be <= min(n_samples, n_features) = {min(n, d)}, got {latent_dim}"

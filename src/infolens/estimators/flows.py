@@ -60,7 +60,12 @@ import zuko
 from torch import Tensor, nn
 
 from infolens._repr import constructor_repr
-from infolens._validation import as_paired_samples, check_positive_int
+from infolens._validation import (
+    as_paired_samples,
+    check_positive_int,
+    column_moments,
+    constant_columns,
+)
 from infolens.estimators.neural import (
     LR_SCHEDULES,
     _check_fraction,
@@ -70,7 +75,7 @@ from infolens.estimators.neural import (
     split_indices,
     train_with_early_stopping,
 )
-from infolens.estimators.result import MIEstimate
+from infolens.estimators.result import MIEstimate, collect_estimator_warnings
 
 __all__ = [
     "FlowMI",
@@ -469,6 +474,7 @@ class FlowMI:
         return torch.as_tensor(a, dtype=torch.float32, device=self.device)
 
     def _standardise(self, x: np.ndarray, y: np.ndarray) -> tuple[Tensor, Tensor]:
+        x, y = x[:, self._keep_x], y[:, self._keep_y]
         return (
             self._tensor((x - self._mean_x) / self._scale_x),
             self._tensor((y - self._mean_y) / self._scale_y),
@@ -489,17 +495,23 @@ class FlowMI:
         xa, ya = as_paired_samples(x, y, min_samples=2)
         train, val = split_indices(len(xa), self.val_fraction, self.random_state)
         self.dim_x_, self.dim_y_ = xa.shape[1], ya.shape[1]
-        self._mean_x, self._mean_y = xa[train].mean(0), ya[train].mean(0)
-        self._scale_x, self._scale_y = xa[train].std(0), ya[train].std(0)
-        for name, scale in (("x", self._scale_x), ("y", self._scale_y)):
-            if np.any(scale == 0):
-                raise ValueError(f"{name}: has a constant coordinate; drop it first")
+        # constant columns carry no information: dropped (infolens._validation.constant_columns)
+        self._keep_x, self._keep_y = ~constant_columns(xa[train]), ~constant_columns(ya[train])
+        for name, keep in (("x", self._keep_x), ("y", self._keep_y)):
+            if not keep.any():
+                raise ValueError(
+                    f"{name}: every column is constant on the training split; I(X;Y) = 0 and "
+                    "there is no flow to fit"
+                )
+        (self._mean_x, self._scale_x), (self._mean_y, self._scale_y) = (
+            column_moments(xa[train][:, self._keep_x]), column_moments(ya[train][:, self._keep_y])
+        )
         xt, yt = self._standardise(xa, ya)
         x_tr, y_tr, x_va, y_va = xt[train], yt[train], xt[val], yt[val]
         with seeded_torch(self.random_state):
             self.model_ = _FlowPair(
-                _build_flow(self.flow, self.dim_x_, self.transforms, self.hidden),
-                _build_flow(self.flow, self.dim_y_, self.transforms, self.hidden),
+                _build_flow(self.flow, int(self._keep_x.sum()), self.transforms, self.hidden),
+                _build_flow(self.flow, int(self._keep_y.sum()), self.transforms, self.hidden),
             ).to(self.device)
             self.model_.head = self._init_head(x_tr, y_tr).to(self.device)
             self.init_mi_ = self.model_.head.model_mi()
@@ -605,9 +617,15 @@ class FlowMI:
         xa, ya = as_paired_samples(x, y, min_samples=3)
         return self._evaluate(xa, ya, self.n_train_)
 
+    @collect_estimator_warnings()
     def estimate_with_error(self, x: object, y: object) -> MIEstimate:
-        """Fit on ``(x, y)`` and return the held-out estimate with its bootstrap standard error."""
-        return self.fit(x, y).held_out_
+        """Fit on ``(x, y)`` and return the held-out estimate with its bootstrap standard error.
+
+        A variable whose every column is constant gives I = 0 exactly, without training."""
+        xa, ya = as_paired_samples(x, y, min_samples=2)
+        if constant_columns(xa).all() or constant_columns(ya).all():
+            return MIEstimate(0.0, 0.0, len(xa), self.method, details={"constant": True})
+        return self.fit(xa, ya).held_out_
 
     def estimate(self, x: object, y: object) -> float:
         """I(X;Y) in nats: fit, then the held-out estimate."""

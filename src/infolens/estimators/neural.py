@@ -34,8 +34,13 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from infolens._repr import constructor_repr
-from infolens._validation import as_paired_samples, check_positive_int
-from infolens.estimators.result import MIEstimate
+from infolens._validation import (
+    as_paired_samples,
+    check_positive_int,
+    column_moments,
+    constant_columns,
+)
+from infolens.estimators.result import MIEstimate, collect_estimator_warnings
 
 __all__ = ["MINE", "InfoNCE", "donsker_varadhan_bound", "infonce_terms", "mlp"]
 
@@ -312,12 +317,19 @@ class _VariationalBound:
     def _held_out(self, x: Tensor, y: Tensor, generator: torch.Generator) -> tuple[float, float]:
         raise NotImplementedError
 
+    @collect_estimator_warnings()
     def estimate_with_error(self, x: object, y: object) -> MIEstimate:
-        """Train on a split of ``(x, y)`` and return the bound on the held-out split, in nats."""
+        """Train on a split of ``(x, y)`` and return the bound on the held-out split, in nats.
+
+        Constant columns carry no information and are dropped; a variable with no other column
+        gives I = 0 exactly, without training."""
         xa, ya = as_paired_samples(x, y, min_samples=2)
+        xa, ya = xa[:, ~constant_columns(xa)], ya[:, ~constant_columns(ya)]
+        if xa.shape[1] == 0 or ya.shape[1] == 0:
+            return MIEstimate(0.0, 0.0, len(xa), self.method, details={"constant": True})
         train, val = split_indices(len(xa), self.val_fraction, self.random_state)
-        mean_x, std_x = xa[train].mean(0), xa[train].std(0) + 1e-12
-        mean_y, std_y = ya[train].mean(0), ya[train].std(0) + 1e-12
+        (mean_x, std_x), (mean_y, std_y) = column_moments(xa[train]), column_moments(ya[train])
+        std_x, std_y = np.where(std_x > 0, std_x, 1.0), np.where(std_y > 0, std_y, 1.0)
 
         def tensor(a: np.ndarray) -> Tensor:
             return torch.as_tensor(a, dtype=torch.float32, device=self.device)

@@ -48,15 +48,15 @@ def _flow(k: int, seed: int) -> MIEstimator:
     return FlowMI(random_state=seed)
 
 
-def _pca_ksg(k: int, seed: int) -> MIEstimator:
+def _pca_ksg(k: int, seed: int, latent_dim: int | None = None) -> MIEstimator:
     from infolens.estimators.compression import Compressed
     from infolens.estimators.compressors import PCACompressor
     from infolens.estimators.knn import KSG
 
     return Compressed(
         KSG(k=k, random_state=seed),
-        compress_x=PCACompressor(latent_dim=4, random_state=seed),
-        compress_y=PCACompressor(latent_dim=4, random_state=seed),
+        compress_x=PCACompressor(latent_dim=latent_dim, random_state=seed),
+        compress_y=PCACompressor(latent_dim=latent_dim, random_state=seed),
     )
 
 
@@ -77,11 +77,21 @@ ESTIMATOR_NAMES = ("ksg", "ksg2", "kl", "weighted-kl", "pca-ksg", "flow")
 LABEL_ESTIMATOR_NAMES = ("ross", "labels-kl", "labels-weighted-kl")
 
 
-def make_estimator(method: str, *, k: int = 5, seed: int = 0) -> MIEstimator:
-    """The estimator called ``method`` (one of ESTIMATOR_NAMES or LABEL_ESTIMATOR_NAMES)."""
+def make_estimator(
+    method: str, *, k: int = 5, seed: int = 0, latent_dim: int | None = None
+) -> MIEstimator:
+    """The estimator called ``method`` (one of ESTIMATOR_NAMES or LABEL_ESTIMATOR_NAMES).
+
+    ``latent_dim`` is the PCA dimension of ``pca-ksg`` (None: min(4, d) for each variable);
+    passing it with another method is an error.
+    """
     try:
         factory = _FACTORIES[method]
     except KeyError:
         known = ", ".join(ESTIMATOR_NAMES + LABEL_ESTIMATOR_NAMES)
         raise ValueError(f"method: unknown estimator {method!r}; choose one of: {known}") from None
+    if method == "pca-ksg":
+        return _pca_ksg(k, seed, latent_dim)
+    if latent_dim is not None:
+        raise ValueError(f"latent_dim: only pca-ksg compresses, got latent_dim with method {method!r}")
     return factory(k, seed)

@@ -1,18 +1,28 @@
 """``infolens plane ...``: the information-plane commands (registered by ``infolens.cli``).
 
-Errors in the input print one line ``error: ...`` on stderr and exit with code 2.
+Errors in the input print one line ``error: ...`` on stderr, naming the option as typed
+(``--probe-size``), and exit with code 2. Rows that an estimator flagged (the table's
+``warnings`` column) are printed as one line ``warning: ...`` each on stderr.
 """
 
 from __future__ import annotations
 
+import re
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 
 __all__ = ["plane_app"]
+
+_stderr = Console(stderr=True)
+#: At most this many flagged rows are printed; the table has them all.
+MAX_WARNING_LINES = 20
 
 plane_app = typer.Typer(
     help="Information planes: I(X;L) and I(L;Y) per layer during training.",
@@ -24,12 +34,42 @@ plane_app = typer.Typer(
 T = TypeVar("T")
 
 
-def _user_errors(action: Callable[[], T]) -> T:
+#: Arguments of ``run_mnist_plane`` whose option is not ``--`` + the name with dashes.
+_OPTION_NAMES = {"out_dir": "--out"}
+
+
+def _as_option(message: str, arguments: Sequence[str]) -> str:
+    """``"probe_size: ..."`` -> ``"--probe-size: ..."`` when the message names one of
+    ``arguments`` (Python names), so that the user reads the option they typed."""
+    match = re.match(r"([a-z_]+): ", message)
+    if match is None or match.group(1) not in arguments:
+        return message
+    name = match.group(1)
+    option = _OPTION_NAMES.get(name, "--" + name.replace("_", "-"))
+    return option + message[len(name):]
+
+
+def _user_errors(action: Callable[[], T], arguments: Sequence[str] = ()) -> T:
     try:
         return action()
     except (ValueError, FileNotFoundError) as err:
-        typer.echo(f"error: {err}", err=True)
+        typer.echo(f"error: {_as_option(str(err), arguments)}", err=True)
         raise typer.Exit(2) from None
+
+
+def _print_flagged(rows: Sequence[dict], table: Path) -> None:
+    """One line ``warning: epoch E, layer L: <warnings>`` per flagged row, on stderr."""
+    flagged = [r for r in rows if r.get("warnings")]
+    lines = [f"epoch {r['epoch']}, layer {r['layer']}: {r['warnings']}"
+             for r in flagged[:MAX_WARNING_LINES]]
+    if len(flagged) > MAX_WARNING_LINES:
+        lines.append(
+            f"{len(flagged) - MAX_WARNING_LINES} more flagged rows: see the warnings column "
+            f"of {table}"
+        )
+    for line in lines:
+        _stderr.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False,
+                      soft_wrap=True)
 
 
 def _parse_layers(text: str) -> list[str]:
@@ -39,10 +79,7 @@ def _parse_layers(text: str) -> list[str]:
     return layers
 
 
-def _summary(out: Path) -> str:
-    from infolens.plane.tracker import read_table
-
-    rows = read_table(out)
+def _summary(rows: Sequence[dict], out: Path) -> str:
     last = max(r["epoch"] for r in rows)
     final = [r for r in rows if r["epoch"] == last]
     head = (
@@ -54,6 +91,7 @@ def _summary(out: Path) -> str:
         lines.append(
             f"{r['layer']:<6} {r['i_xl']:6.3f} ± {r['i_xl_err']:.3f}    "
             f"{r['i_ly']:6.3f} ± {r['i_ly_err']:.3f}"
+            + ("    flagged (see warnings)" if r.get("warnings") else "")
         )
     lines.append(f"table: {out / 'table.csv'}  plots: {out / 'information_plane.png'}")
     return "\n".join(lines)
@@ -93,6 +131,9 @@ def mnist(
         typer.Option(help="relative Gaussian noise before each layer"),
     ] = None,
     lr: Annotated[float | None, typer.Option(help="Adam learning rate")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="training batch size (overrides the preset)")
+    ] = None,
     x_compressor: Annotated[str | None, typer.Option(help="conv-ae or pca (for X)")] = None,
     layer_compressor: Annotated[
         str | None, typer.Option(help="pca or ae (for each layer, every tracked epoch)")
@@ -105,30 +146,40 @@ def mnist(
     ] = True,
 ) -> None:
     """Train the MNIST CNN of Butakov et al. (ICLR 2024) and track its information plane."""
+    import inspect
+
+    from infolens.estimators.result import EstimatorWarning
     from infolens.plane.experiments import run_mnist_plane
+    from infolens.plane.tracker import read_table
 
     def action() -> Path:
-        return run_mnist_plane(
-            preset=preset,
-            out_dir=out,
-            layers=_parse_layers(layers),
-            epochs=epochs,
-            probe_size=probe_size,
-            resume=resume,
-            seed=seed,
-            mnist_dir=mnist_dir,
-            train_size=train_size,
-            noise_sigma=noise_sigma,
-            lr=lr,
-            x_compressor=x_compressor,
-            layer_compressor=layer_compressor,
-            every=every,
-            progress=progress,
-            download=download,
-        )
+        with warnings.catch_warnings():
+            # printed below from the table's warnings column, one line per flagged row
+            warnings.simplefilter("ignore", EstimatorWarning)
+            return run_mnist_plane(
+                preset=preset,
+                out_dir=out,
+                layers=_parse_layers(layers),
+                epochs=epochs,
+                probe_size=probe_size,
+                resume=resume,
+                seed=seed,
+                mnist_dir=mnist_dir,
+                train_size=train_size,
+                noise_sigma=noise_sigma,
+                lr=lr,
+                batch_size=batch_size,
+                x_compressor=x_compressor,
+                layer_compressor=layer_compressor,
+                every=every,
+                progress=progress,
+                download=download,
+            )
 
-    result = _user_errors(action)
-    typer.echo(_summary(result))
+    result = _user_errors(action, list(inspect.signature(run_mnist_plane).parameters))
+    rows = _user_errors(lambda: read_table(result))
+    _print_flagged(rows, result / "table.csv")
+    typer.echo(_summary(rows, result))
 
 
 @plane_app.command()
@@ -142,7 +193,9 @@ def plot(
     from infolens.plane.plots import plot_all
     from infolens.plane.tracker import read_table
 
-    paths = _user_errors(lambda: plot_all(read_table(results_dir), out or results_dir))
+    rows = _user_errors(lambda: read_table(results_dir))
+    _print_flagged(rows, results_dir / "table.csv")
+    paths = _user_errors(lambda: plot_all(rows, out or results_dir))
     for path in paths:
         typer.echo(str(path))
 

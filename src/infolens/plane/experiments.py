@@ -14,6 +14,7 @@ Two presets:
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,19 +23,26 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from infolens._validation import check_positive_int
 from infolens.data.mnist import load_mnist
 from infolens.estimators.compressors import AutoencoderCompressor, PCACompressor
 from infolens.estimators.knn import ContinuousDiscreteMI, WeightedKL
 from infolens.io import atomic_write_json
 from infolens.plane.models import MNISTConvNet
 from infolens.plane.plots import plot_all
+from infolens.plane.probe import resolve_layers
 from infolens.plane.tracker import InformationPlaneTracker
 from infolens.plane.train import train_and_track
 
-__all__ = ["PlanePreset", "PRESETS", "run_mnist_plane", "mnist_tensors"]
+__all__ = ["PlanePreset", "PRESETS", "check_preset", "run_mnist_plane", "mnist_tensors"]
 
 DEFAULT_LAYERS: tuple[str, ...] = ("L2", "L3", "L4", "L5")
 _PIXEL_SCALE = 255.0
+MNIST_TRAIN_SIZE = 60_000
+MNIST_TEST_SIZE = 10_000
+MNIST_CLASSES = 10
+X_COMPRESSORS = ("conv-ae", "pca")
+LAYER_COMPRESSORS = ("pca", "ae")
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,68 @@ PRESETS: dict[str, PlanePreset] = {
 }
 
 
+def _check_int(
+    value: object, name: str, minimum: int, maximum: int | None = None, *,
+    low_why: str = "", high_why: str = "",
+) -> int:
+    """``value`` as an int in [minimum, maximum]; else a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name}: expected an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name}: must be >= {minimum}{low_why}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name}: must be <= {maximum}{high_why}, got {value}")
+    return int(value)
+
+
+def _check_float(value: object, name: str, *, positive: bool) -> float:
+    """A finite number > 0 (``positive``) or >= 0; else a ValueError naming ``name``."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not (ok and math.isfinite(value) and (value > 0 if positive else value >= 0)):
+        raise ValueError(
+            f"{name}: must be a finite number {'>' if positive else '>='} 0, got {value!r}"
+        )
+    return float(value)
+
+
+def min_probe_size(k: int) -> int:
+    """The smallest probe the estimators accept: k + 1 images of each of the 10 digits."""
+    return MNIST_CLASSES * (k + 1)
+
+
+def check_preset(config: PlanePreset) -> PlanePreset:
+    """Check every setting of ``config`` at once, before any data are read or any training;
+    a ``ValueError`` names the first bad one (as an argument of :func:`run_mnist_plane`)."""
+    k = check_positive_int(config.k, "k")
+    _check_int(config.epochs, "epochs", 1)
+    _check_float(config.lr, "lr", positive=True)
+    _check_int(config.batch_size, "batch_size", 1)
+    _check_int(
+        config.probe_size, "probe_size", min_probe_size(k), MNIST_TEST_SIZE,
+        low_why=f" (k + 1 = {k + 1} images of each of the {MNIST_CLASSES} digits)",
+        high_why=" (the MNIST test set)",
+    )
+    if config.train_size is not None:
+        _check_int(config.train_size, "train_size", 1, MNIST_TRAIN_SIZE,
+                   high_why=" (the MNIST training set)")
+    _check_float(config.noise_sigma, "noise_sigma", positive=False)
+    if not (_check_float(config.dropout, "dropout", positive=False) < 1):
+        raise ValueError(f"dropout: must be < 1, got {config.dropout!r}")
+    check_positive_int(config.latent_dim, "latent_dim")
+    _check_int(config.every, "every", 1)
+    if config.x_compressor not in X_COMPRESSORS:
+        raise ValueError(f"x_compressor: expected 'conv-ae' or 'pca', got {config.x_compressor!r}")
+    if config.layer_compressor not in LAYER_COMPRESSORS:
+        raise ValueError(
+            f"layer_compressor: expected 'pca' or 'ae', got {config.layer_compressor!r}"
+        )
+    _check_int(config.ae_train_size, "ae_train_size", 2, MNIST_TRAIN_SIZE,
+               high_why=" (the MNIST training set)")
+    _check_int(config.ae_epochs, "ae_epochs", 1)
+    _check_int(config.ae_patience, "ae_patience", 1)
+    return config
+
+
 def mnist_tensors(images: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
     """uint8 images (n, 28, 28) -> float32 (n, 1, 28, 28) in [0, 1]; labels -> int64."""
     x = torch.as_tensor(images, dtype=torch.float32).unsqueeze(1) / _PIXEL_SCALE
@@ -95,6 +165,7 @@ def run_mnist_plane(
     train_size: int | None = None,
     noise_sigma: float | None = None,
     lr: float | None = None,
+    batch_size: int | None = None,
     x_compressor: str | None = None,
     ae_train_size: int | None = None,
     ae_epochs: int | None = None,
@@ -108,28 +179,28 @@ def run_mnist_plane(
 
     Writes ``table.csv``, ``table.json``, ``run.json`` and ``checkpoint.pt`` after every epoch
     and, at the end, the plots (``information_plane``, ``mi_vs_epoch``, ``training_curves``,
-    PNG and SVG). ``resume=True`` continues an interrupted run in the same ``out_dir``.
-    Arguments other than ``preset`` override the preset's values. MNIST is read from
-    ``mnist_dir`` (else ``$INFOLENS_MNIST_DIR``, else the cache), downloaded there first when
-    missing and ``download`` is true.
+    PNG and SVG). ``resume=True`` continues an interrupted run in the same ``out_dir``; it
+    must have the same settings (only ``epochs`` may grow; ``progress``, ``plots``,
+    ``download`` and ``mnist_dir`` are free). Arguments other than ``preset`` override the
+    preset's values; all are checked (:func:`check_preset`) before any data are read. MNIST is
+    read from ``mnist_dir`` (else ``$INFOLENS_MNIST_DIR``, else the cache), downloaded there
+    first when missing and ``download`` is true.
     """
     if preset not in PRESETS:
         raise ValueError(f"preset: expected one of {sorted(PRESETS)}, got {preset!r}")
     overrides = {
         "epochs": epochs, "probe_size": probe_size, "train_size": train_size,
-        "noise_sigma": noise_sigma, "lr": lr, "x_compressor": x_compressor,
-        "ae_train_size": ae_train_size, "ae_epochs": ae_epochs,
+        "noise_sigma": noise_sigma, "lr": lr, "batch_size": batch_size,
+        "x_compressor": x_compressor, "ae_train_size": ae_train_size, "ae_epochs": ae_epochs,
         "layer_compressor": layer_compressor, "every": every,
     }
-    config = dataclasses.replace(
+    config = check_preset(dataclasses.replace(
         PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}
-    )
-    if config.x_compressor not in ("conv-ae", "pca"):
-        raise ValueError(f"x_compressor: expected 'conv-ae' or 'pca', got {config.x_compressor!r}")
-    if config.layer_compressor not in ("pca", "ae"):
-        raise ValueError(
-            f"layer_compressor: expected 'pca' or 'ae', got {config.layer_compressor!r}"
-        )
+    ))
+    _check_int(seed, "seed", 0)
+    layers = [layers] if isinstance(layers, str) else list(layers)
+    with torch.random.fork_rng(devices=[]):  # a throwaway network, only for its layer names
+        resolve_layers(MNISTConvNet(), layers)
     out = Path(out_dir)
     started = time.perf_counter()
 
@@ -140,6 +211,7 @@ def run_mnist_plane(
     x_test, y_test = mnist_tensors(test_images, test_labels)
     probe_idx = _subset(len(x_test), config.probe_size, seed + 1)
     probe_x, probe_y = x_test[probe_idx], y_test[probe_idx]
+    _check_probe_classes(probe_y.numpy(), config.k, seed)
 
     torch.manual_seed(seed)
     model = MNISTConvNet(dropout=config.dropout, noise_sigma=config.noise_sigma)
@@ -154,7 +226,7 @@ def run_mnist_plane(
     x_comp = _x_compressor(config, train_images, seed)
     tracker = InformationPlaneTracker(
         model,
-        list(layers),
+        layers,
         probe_x,
         probe_y,
         x_compressor=x_comp,
@@ -166,12 +238,11 @@ def run_mnist_plane(
         seed=seed,
         metadata={
             "experiment": "mnist",
-            "preset": dataclasses.asdict(config),
+            # train_size resolved (None means all), so that a resumed run compares like for like
+            "preset": dataclasses.asdict(dataclasses.replace(config, train_size=len(x_train))),
             "model": "MNISTConvNet (Butakov et al., ICLR 2024): conv8-conv16-conv32-fc32-fc10",
             "noise": model.noise_description,
-            "optimizer": f"Adam(lr={config.lr})",
-            "train_size": len(x_train),
-            "probe": f"{len(probe_x)} test images",
+            "probe": "seeded subset of the MNIST test images",
         },
     )
     train_and_track(
@@ -185,6 +256,17 @@ def run_mnist_plane(
         {"seconds_this_invocation": round(time.perf_counter() - started, 1), "resumed": resume},
     )
     return out
+
+
+def _check_probe_classes(probe_y: np.ndarray, k: int, seed: int) -> None:
+    """Every digit needs k + 1 probe images (the label estimator's neighbours)."""
+    counts = np.bincount(probe_y, minlength=MNIST_CLASSES)
+    if counts.min() < k + 1:
+        raise ValueError(
+            f"probe_size: the {len(probe_y)} probe images (seed {seed}) hold only "
+            f"{counts.min()} of digit {counts.argmin()}; the estimators need k + 1 = {k + 1} of "
+            "each digit: use a larger probe"
+        )
 
 
 def _layer_compressor(config: PlanePreset, seed: int):

@@ -6,6 +6,9 @@
   https://arxiv.org/abs/1703.00810, and of Butakov et al., ICLR 2024);
 * :func:`plot_mi_vs_epoch`: both quantities against the epoch, one line per layer;
 * :func:`plot_training_curves`: loss and accuracy against the epoch.
+
+Points whose estimate an estimator flagged (the table's ``warnings`` column) are drawn hollow,
+with a legend entry :data:`FLAGGED_LABEL`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ __all__ = [
 ]
 
 FORMATS: tuple[str, ...] = ("png", "svg")
+FLAGGED_LABEL = "flagged by the estimator (see table warnings)"
 _DPI = 150
 _MI_KEYS = ("i_xl", "i_xl_err", "i_ly", "i_ly_err")
 
@@ -50,6 +54,21 @@ def _series(rows: Sequence[dict], layer: str, *keys: str) -> list[np.ndarray]:
     ]
 
 
+def _flags(rows: Sequence[dict], layer: str, key: str | None = None) -> np.ndarray:
+    """Per epoch of ``layer`` (as :func:`_series` orders them): whether the row's warnings
+    concern ``key`` ("i_xl" or "i_ly"), or any estimate when ``key`` is None."""
+    chosen = sorted((r for r in rows if r["layer"] == layer), key=lambda r: r["epoch"])
+    text = [r.get("warnings") or "" for r in chosen]
+    return np.array([bool(t) if key is None else f"{key}: " in t for t in text], dtype=bool)
+
+
+def _flagged_handle(color: str = "k"):
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], marker="o", linestyle="none", markerfacecolor="none",
+                  markeredgecolor=color, label=FLAGGED_LABEL)
+
+
 def _save(fig, out_dir: Path, stem: str) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -72,9 +91,11 @@ def plot_information_plane(
     title: str | None = None,
 ) -> list[Path]:
     """One panel per layer: I(X;L) vs I(L;Y), points coloured by epoch, joined in epoch order,
-    with standard-error bars. Writes ``<stem>.png`` and ``<stem>.svg``; returns their paths."""
+    with standard-error bars; flagged points hollow. Writes ``<stem>.png`` and ``<stem>.svg``;
+    returns their paths."""
     _check_rows(rows)
     plt = _pyplot()
+    from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
 
     layers = _layers(rows)
@@ -87,22 +108,32 @@ def plot_information_plane(
     epochs_all = [r["epoch"] for r in rows]
     norm = Normalize(vmin=min(epochs_all), vmax=max(max(epochs_all), min(epochs_all) + 1))
     cmap = plt.get_cmap("viridis")
+    any_flagged = False
     for ax, layer in zip(axes.flat, layers, strict=False):
         ep, ixl, ixl_err, ily, ily_err = _series(rows, layer, *_MI_KEYS)
+        flagged = _flags(rows, layer)
+        any_flagged = any_flagged or bool(flagged.any())
         ax.plot(ixl, ily, color="0.6", lw=0.8, zorder=1)
         ax.errorbar(
             ixl, ily, xerr=ixl_err, yerr=ily_err, fmt="none", ecolor="0.75", elinewidth=0.6,
             zorder=0,
         )
-        points = ax.scatter(ixl, ily, c=ep, cmap=cmap, norm=norm, s=22, zorder=2,
-                            edgecolors="k", linewidths=0.3)
+        ok = ~flagged
+        ax.scatter(ixl[ok], ily[ok], c=ep[ok], cmap=cmap, norm=norm, s=22, zorder=2,
+                   edgecolors="k", linewidths=0.3)
+        ax.scatter(ixl[flagged], ily[flagged], s=26, zorder=3, facecolors="none",
+                   edgecolors=cmap(norm(ep[flagged])), linewidths=1.2)
         ax.set_title(layer)
         ax.set_xlabel("I(X; L), nats")
         ax.set_ylabel("I(L; Y), nats")
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(layers):]:
         ax.set_visible(False)
-    fig.colorbar(points, ax=axes.ravel().tolist(), label="epoch", shrink=0.9)
+    fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=axes.ravel().tolist(), label="epoch",
+                 shrink=0.9)
+    if any_flagged:
+        fig.legend(handles=[_flagged_handle()], loc="outside lower center", fontsize=8,
+                   frameon=False)
     if title:
         fig.suptitle(title)
     paths = _save(fig, Path(out_dir), stem)
@@ -113,21 +144,31 @@ def plot_information_plane(
 def plot_mi_vs_epoch(
     rows: Sequence[dict], out_dir: str | Path, stem: str = "mi_vs_epoch"
 ) -> list[Path]:
-    """I(X;L) and I(L;Y) against the epoch (two panels, one line per layer, error bands)."""
+    """I(X;L) and I(L;Y) against the epoch (two panels, one line per layer, error bands);
+    flagged estimates circled hollow."""
     _check_rows(rows)
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
-    for layer in _layers(rows):
+    flagged_in = [False, False]
+    for j, layer in enumerate(_layers(rows)):
+        color = f"C{j % 10}"  # the same colour for a layer in both panels
         ep, ixl, ixl_err, ily, ily_err = _series(rows, layer, *_MI_KEYS)
-        for ax, val, err in ((axes[0], ixl, ixl_err), (axes[1], ily, ily_err)):
-            (line,) = ax.plot(ep, val, marker="o", ms=3, label=layer)
-            ax.fill_between(ep, val - err, val + err, color=line.get_color(), alpha=0.2, lw=0)
+        panels = ((axes[0], ixl, ixl_err, "i_xl"), (axes[1], ily, ily_err, "i_ly"))
+        for i, (ax, val, err, key) in enumerate(panels):
+            ax.plot(ep, val, marker="o", ms=3, label=layer, color=color)
+            ax.fill_between(ep, val - err, val + err, color=color, alpha=0.2, lw=0)
+            flagged = _flags(rows, layer, key)
+            if flagged.any():
+                flagged_in[i] = True
+                ax.plot(ep[flagged], val[flagged], linestyle="none", marker="o", ms=7,
+                        markerfacecolor="none", markeredgecolor=color, mew=1.2)
     axes[0].set_ylabel("I(X; L), nats")
     axes[1].set_ylabel("I(L; Y), nats")
-    for ax in axes:
+    for ax, flagged in zip(axes, flagged_in, strict=True):
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        handles, _ = ax.get_legend_handles_labels()
+        ax.legend(handles=handles + ([_flagged_handle()] if flagged else []), fontsize=8)
     paths = _save(fig, Path(out_dir), stem)
     plt.close(fig)
     return paths

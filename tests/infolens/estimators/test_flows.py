@@ -203,7 +203,17 @@ def test_bad_input_names_the_argument() -> None:
         FlowMI(lr_schedule="cosine")
     with pytest.raises(ValueError, match="not fitted"):
         FlowMI().transform(x, y)
+
+
+
+def test_constant_columns_follow_the_one_policy() -> None:
+    """Constant columns are dropped (as by every estimator); an all-constant variable has I = 0."""
+    x, y = CorrelatedGaussian(2, 2, mutual_information=1.0).sample(200, seed=0)
     const = x.copy()
-    const[:, 0] = 1.0
-    with pytest.raises(ValueError, match="^x: has a constant coordinate"):
-        FlowMI(max_epochs=0).fit(const, y)
+    const[:, 0] = 0.1257  # float std of this column is ~1e-17, not 0
+    fitted = FlowMI(max_epochs=1).fit(const, y)
+    assert fitted.transform(const, y)[0].shape == (200, 1)  # one kept column of x
+    all_constant = np.tile([0.1257, -0.1321], (200, 1))
+    assert FlowMI().estimate(all_constant, y) == 0.0
+    with pytest.raises(ValueError, match="^x: every column is constant"):
+        FlowMI(max_epochs=1).fit(all_constant, y)

@@ -37,24 +37,26 @@ def tiny_model(seed: int = 0) -> nn.Module:
 
 def run_tiny(
     out_dir=None, *, epochs: int = 3, resume: bool = False, model_seed: int = 0, on_epoch=None,
-    every: int = 1,
+    every: int = 1, lr: float = 1e-2, layers=("1", "3", "4"), noise: float = 0.1, seed: int = 0,
+    batch_size: int = 64, n_train: int = N_SAMPLES, **tracker_options,
 ) -> list[dict]:
     """Train the tiny model with tracking; a fresh model/optimizer/loader each call."""
     x, y = synthetic_data()
     model = tiny_model(model_seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     train_loader = DataLoader(
-        TensorDataset(x, y), batch_size=64, shuffle=True,
+        TensorDataset(x[:n_train], y[:n_train]), batch_size=batch_size, shuffle=True,
         generator=torch.Generator().manual_seed(0),
     )
     test_loader = DataLoader(TensorDataset(x, y), batch_size=300)
     tracker = InformationPlaneTracker(
-        model, ["1", "3", "4"], x, y, noise=0.1, out_dir=out_dir, seed=0, every=every
+        model, list(layers), x, y, noise=noise, out_dir=out_dir, seed=seed, every=every,
+        **tracker_options,
     )
     try:
         return train_and_track(
             model, train_loader, test_loader, tracker, epochs, optimizer,
-            resume=resume, progress=False, on_epoch=on_epoch,
+            resume=resume, progress=False, on_epoch=on_epoch, seed=seed,
         )
     finally:
         tracker.close()

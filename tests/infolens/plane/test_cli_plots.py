@@ -68,6 +68,24 @@ def test_plane_mnist_tiny_run_then_resume(tmp_path):
     assert sorted({r["epoch"] for r in resumed}) == [0, 1, 2]
     assert [r for r in resumed if r["epoch"] == 1] == first_epoch  # kept, not recomputed
 
+    # other settings: refused, each difference listed, nothing touched
+    table = (out / "table.json").read_bytes()
+    other = [*args[:3], "3", *args[4:], "--resume", "--lr", "0.5", "--layers", "L3"]
+    result = runner.invoke(app, other)
+    assert result.exit_code == 2, result.output
+    assert "error:" in result.output and "run.json" in result.output
+    assert "preset.lr: 0.0001 -> 0.5" in result.output
+    assert "layers: ['L3', 'L5'] -> ['L3']" in result.output
+    assert "Traceback" not in result.output
+    assert (out / "table.json").read_bytes() == table
+
+    # a zero-byte checkpoint: one line naming it, exit 2 (was a silent exit 130)
+    (out / "checkpoint.pt").write_bytes(b"")
+    result = runner.invoke(app, [*args[:3], "3", *args[4:], "--resume"])
+    assert result.exit_code == 2, result.output
+    assert "checkpoint.pt" in result.output and "empty" in result.output
+    assert "Traceback" not in result.output
+
 
 def test_plane_mnist_missing_data_is_one_line_exit_2(tmp_path):
     result = runner.invoke(
@@ -138,3 +156,86 @@ def test_autoencoder_for_x_is_fitted_once_and_not_on_resume(tmp_path, monkeypatc
     monkeypatch.setattr(AutoencoderCompressor, "fit", refuse)
     run_mnist_plane("demo", epochs=2, resume=True, **small)
     assert sorted({r["epoch"] for r in read_table(tmp_path)}) == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--probe-size", "0", "--probe-size: must be >= 60"),
+        ("--probe-size", "-5", "--probe-size: must be >= 60"),
+        ("--probe-size", "10001", "--probe-size: must be <= 10000"),
+        ("--epochs", "0", "--epochs: must be >= 1"),
+        ("--lr", "0", "--lr: must be a finite number > 0"),
+        ("--lr", "-0.001", "--lr: must be a finite number > 0"),
+        ("--lr", "nan", "--lr: must be a finite number > 0"),
+        ("--lr", "inf", "--lr: must be a finite number > 0"),
+        ("--batch-size", "0", "--batch-size: must be >= 1"),
+        ("--every", "0", "--every: must be >= 1"),
+        ("--train-size", "0", "--train-size: must be >= 1"),
+        ("--train-size", "60001", "--train-size: must be <= 60000"),
+        ("--noise-sigma", "-0.1", "--noise-sigma: must be a finite number >= 0"),
+        ("--noise-sigma", "nan", "--noise-sigma: must be a finite number >= 0"),
+        ("--seed", "-1", "--seed: must be >= 0"),
+        ("--layers", "L2,L9", "--layers: ['L9'] not found"),
+        ("--x-compressor", "svd", "--x-compressor: expected 'conv-ae' or 'pca'"),
+    ],
+)
+def test_plane_mnist_bad_option_is_one_line_naming_it(tmp_path, option, value, expected):
+    # checked before any data is read: the directory holds no MNIST and nothing is downloaded
+    result = runner.invoke(app, [
+        "plane", "mnist", option, value, "--mnist-dir", str(tmp_path), "--no-download",
+        "--no-progress", "--out", str(tmp_path / "out"),
+    ])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {expected}"), result.output
+    assert f"got {value}" in lines[0] or option in ("--layers", "--x-compressor")
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [("probe_size", 0), ("epochs", 0), ("lr", float("nan")), ("batch_size", 0), ("every", 0),
+     ("train_size", 0), ("noise_sigma", -1.0), ("ae_epochs", 0), ("ae_train_size", 0),
+     ("probe_size", 2.5), ("epochs", True)],
+)
+def test_run_mnist_plane_checks_arguments_first(tmp_path, argument, value):
+    from infolens.plane.experiments import run_mnist_plane
+
+    with pytest.raises(ValueError, match=f"^{argument}: ") as err:
+        run_mnist_plane("demo", tmp_path / "out", mnist_dir=tmp_path, download=False,
+                        **{argument: value})
+    assert "\n" not in str(err.value)
+
+
+def _flagged_rows() -> list[dict]:
+    rows = _fake_rows()
+    for row in rows:
+        row["warnings"] = ""
+    rows[3]["warnings"] = "i_xl: negative estimate -0.28 nats"
+    rows[6]["warnings"] = "i_ly: too few samples"
+    return rows
+
+
+def test_flagged_points_are_hollow_with_a_legend_entry(tmp_path):
+    from infolens.plane.plots import plot_information_plane, plot_mi_vs_epoch
+
+    for rows, name in ((_flagged_rows(), "flagged"), (_fake_rows(), "clean")):
+        plot_information_plane(rows, tmp_path / name)
+        plot_mi_vs_epoch(rows, tmp_path / name)
+    legend = "flagged by the estimator (see table warnings)"
+    for stem in ("information_plane", "mi_vs_epoch"):
+        assert legend in (tmp_path / "flagged" / f"{stem}.svg").read_text(), stem
+        assert legend not in (tmp_path / "clean" / f"{stem}.svg").read_text(), stem
+
+
+def test_plane_commands_print_flagged_rows(tmp_path):
+    from infolens.plane.tracker import write_table
+
+    write_table(_flagged_rows(), tmp_path)
+    result = runner.invoke(app, ["plane", "plot", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert lines == [
+        "warning: epoch 1, layer L3: i_xl: negative estimate -0.28 nats",
+        "warning: epoch 3, layer L2: i_ly: too few samples",
+    ], result.output

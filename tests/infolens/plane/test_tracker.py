@@ -136,3 +136,140 @@ def test_bad_arguments_fail_clearly(tiny):
         InformationPlaneTracker(model, ["1"], x, y, every=0)
     with pytest.raises(ValueError, match="layer_compressor"):
         InformationPlaneTracker(model, ["1"], x, y, layer_compressor="svd").record(0)
+
+
+# -- the probe must be large enough for the estimators -----------------------------------------
+def test_probe_smaller_than_the_estimators_need_is_refused(tiny):
+    x, y = tiny.data()
+    model = tiny.model()
+    with pytest.raises(ValueError, match=r"probe_x: .*5 samples.*at least 6") as err:
+        InformationPlaneTracker(model, ["1"], x[:5], y[:5])
+    assert "\n" not in str(err.value)
+    with pytest.raises(ValueError, match=r"probe_x: .*at least 9"):
+        InformationPlaneTracker(model, ["1"], x[:8], y[:8], x_compressor="pca:8",
+                                layer_compressor=None)
+    with pytest.raises(ValueError, match="probe_x"):
+        InformationPlaneTracker(model, ["1"], x[:0], y[:0])
+
+
+def test_probe_class_with_too_few_samples_is_refused(tiny):
+    x, y = tiny.data()
+    keep = torch.cat([torch.nonzero(y != 2).flatten(), torch.nonzero(y == 2).flatten()[:3]])
+    with pytest.raises(ValueError, match=r"probe_y: class 2 has 3 samples.*k \+ 1 = 6"):
+        InformationPlaneTracker(tiny.model(), ["1"], x[keep], y[keep])
+
+
+def test_negative_noise_is_refused_naming_noise(tiny):
+    x, y = tiny.data()
+    with pytest.raises(ValueError, match="noise"):
+        InformationPlaneTracker(tiny.model(), ["1"], x, y, noise=-0.1)
+
+
+# -- estimator warnings reach the table ------------------------------------------------------
+class StubEstimator:
+    """Any object with ``estimate_with_error``: a fixed value, optionally flagged."""
+
+    def __init__(self, value=0.5, warnings=()):
+        self.value, self.warnings, self.k = value, tuple(warnings), 1
+
+    def __repr__(self):
+        return f"StubEstimator({self.value}, {self.warnings})"
+
+    def estimate_with_error(self, x, y):
+        from infolens.estimators.result import MIEstimate
+
+        return MIEstimate(self.value, 0.1, len(x), "stub", warnings=self.warnings)
+
+
+def test_estimator_warnings_go_to_the_warnings_column(tiny, tmp_path):
+    import warnings as pywarnings
+
+    from infolens.estimators.result import EstimatorWarning
+
+    x, y = tiny.data()
+    tracker = InformationPlaneTracker(
+        tiny.model(), ["1", "4"], x, y, out_dir=tmp_path,
+        mi_estimator=StubEstimator(warnings=["too few samples", "ties"]),
+        label_estimator=StubEstimator(0.3),
+    )
+    with pytest.warns(EstimatorWarning, match=r"epoch 0, layer '[14]': i_xl: too few samples"):
+        rows = tracker.record(0)
+    assert [r["warnings"] for r in rows] == ["i_xl: too few samples; i_xl: ties"] * 2
+    clean = InformationPlaneTracker(
+        tiny.model(), ["1"], x, y, mi_estimator=StubEstimator(), label_estimator=StubEstimator(),
+    )
+    with pywarnings.catch_warnings():
+        pywarnings.simplefilter("error", EstimatorWarning)
+        assert clean.record(0)[0]["warnings"] == ""
+    header = (tmp_path / "table.csv").read_text().splitlines()[0].split(",")
+    assert header[-1] == "warnings"
+    assert "i_xl: too few samples; i_xl: ties" in (tmp_path / "table.csv").read_text()
+    assert read_table(tmp_path)[0]["warnings"] == "i_xl: too few samples; i_xl: ties"
+    label_flagged = InformationPlaneTracker(
+        tiny.model(), ["1"], x, y, mi_estimator=StubEstimator(),
+        label_estimator=StubEstimator(warnings=["one class"]),
+    )
+    with pytest.warns(EstimatorWarning):
+        assert label_flagged.record(0)[0]["warnings"] == "i_ly: one class"
+
+
+class EmittingEstimator(StubEstimator):
+    """Emits an EstimatorWarning without listing it in the result."""
+
+    def estimate_with_error(self, x, y):
+        from infolens.estimators.result import warn_estimator
+
+        warn_estimator("emitted only")
+        return super().estimate_with_error(x, y)
+
+
+def test_emitted_estimator_warnings_are_carried_too(tiny):
+    from infolens.estimators.result import EstimatorWarning
+
+    x, y = tiny.data()
+    tracker = InformationPlaneTracker(tiny.model(), ["1"], x, y, mi_estimator=EmittingEstimator(),
+                                      label_estimator=StubEstimator())
+    with pytest.warns(EstimatorWarning, match="layer '1': i_xl: emitted only") as caught:
+        assert tracker.record(0)[0]["warnings"] == "i_xl: emitted only"
+    assert len(caught) == 1  # once, with the row; not also the estimator's bare warning
+
+
+def _recipe_run(out_dir, epochs=3):
+    """The docs/plane.md recipe on a user's model: MLP 20 -> 32 -> 8 -> 2, two classes."""
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from infolens.plane.train import train_and_track
+
+    rng = np.random.default_rng(0)
+    x = torch.tensor(rng.normal(size=(3000, 20)), dtype=torch.float32)
+    y = (x[:, 0] + x[:, 1] > 0).long()
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 8), nn.ReLU(),
+                          nn.Linear(8, 2))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    train_loader = DataLoader(TensorDataset(x[:2000], y[:2000]), batch_size=64, shuffle=True,
+                              generator=torch.Generator().manual_seed(0))
+    test_loader = DataLoader(TensorDataset(x[2000:], y[2000:]), batch_size=500)
+    tracker = InformationPlaneTracker(model, ["1", "3", "4"], x[2000:], y[2000:], noise=1e-2,
+                                      out_dir=out_dir, seed=0)
+    try:
+        return train_and_track(model, train_loader, test_loader, tracker, epochs, optimizer,
+                               progress=False)
+    finally:
+        tracker.close()
+
+
+def test_negative_estimate_on_the_docs_recipe_is_flagged(tmp_path):
+    import warnings as pywarnings
+
+    with pywarnings.catch_warnings():
+        pywarnings.simplefilter("ignore")
+        rows = _recipe_run(tmp_path)
+    negative = [r for r in rows if r["i_xl"] < 0]
+    assert negative, "the recipe no longer produces a negative I(X;L): pick another case"
+    for row in negative:
+        assert "i_xl: " in row["warnings"] and "negative" in row["warnings"], row
+    saved = {(r["epoch"], r["layer"]): r["warnings"] for r in read_table(tmp_path)}
+    for row in negative:
+        assert saved[row["epoch"], row["layer"]] == row["warnings"]
