@@ -22,17 +22,29 @@ from its name, reads every number as a Fraction and decides, in exact arithmetic
   function, so its max over (A - B) cap square is at a vertex of that clipped polygon.
 
 Because cells cover the shape and each has diameter <= sqrt(bound_squared), d_m <= that bound.
+
+Pieces are told apart by their position in the certificate, never by object identity: a piece
+listed twice overlaps its copy. Input is bounded (the ``MAX_*`` constants, docs/diampart.md
+"Limits") so that no small file makes the checker work for long; reading a file checks the
+JSON types and the limits in one place (:meth:`Certificate.from_json`, :func:`check_limits`)
+and raises a one-line ValueError naming the field.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
-from collections.abc import Sequence
+import re
+import reprlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
+
+import numpy as np
 
 from diampart.geometry import (
     Point,
@@ -44,18 +56,33 @@ from diampart.geometry import (
     is_convex_ccw,
     max_squared_distance,
     polygon_area,
-    to_point,
 )
 from diampart.shapes import Disk, FlatTorus, Shape, get_shape, tangent_points, tangent_polygon
 
 __all__ = [
     "FORMAT",
     "DEFAULT_TANGENT_SIDES",
+    "MAX_FILE_BYTES",
+    "MAX_JSON_DEPTH",
+    "MAX_SHAPE_CHARS",
+    "MAX_PARTS",
+    "MAX_PIECES",
+    "MAX_PIECE_VERTICES",
+    "MAX_VERTICES",
+    "MAX_TANGENT_SIDES",
+    "MAX_NUMBER_CHARS",
+    "MAX_EXPONENT",
+    "MAX_DIGITS",
+    "MAX_COORDINATE",
+    "MAX_TORUS_SPAN",
     "Certificate",
     "CheckReport",
     "cell_squared_diameters",
     "check_certificate",
+    "check_limits",
+    "distinct_decimals",
     "load_certificate",
+    "parse_certificate",
     "save_certificate",
     "torus_sup_squared",
 ]
@@ -64,7 +91,162 @@ FORMAT = "diampart-partition/1"
 DEFAULT_TANGENT_SIDES = 1024
 """Tangent edges of the polygon Q around the disk; diameter slack <= 2 r (sec(pi/N) - 1)."""
 
+# Limits of the format (docs/diampart.md, "Limits"). Beyond them a certificate is refused with
+# a ValueError before any geometry runs; inside them every step below works.
+MAX_FILE_BYTES = 8 * 2**20
+"""Largest certificate file read."""
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of JSON arrays and objects (the format itself uses 6 levels)."""
+MAX_SHAPE_CHARS = 64
+"""Longest shape name."""
+MAX_PARTS = 1024
+"""Largest m, and most cells."""
+MAX_PIECES = 1024
+"""Most pieces, all cells together."""
+MAX_PIECE_VERTICES = 256
+"""Most vertices of one piece."""
+MAX_VERTICES = 8192
+"""Most vertices, all pieces together."""
+MAX_TANGENT_SIDES = 4096
+"""Most tangent edges of Q. Rounded tangent parameters tan(theta/2) are spaced at most 1e-4
+apart (denominators up to shapes.TANGENT_DENOMINATOR); consecutive angles differ in
+tan(theta/2) by at least pi/N >= 7.6e-4, so the tangent points stay distinct and in order and
+Q is convex (it first breaks near N = 63,000)."""
+MAX_NUMBER_CHARS = 256
+"""Longest number written as a string."""
+MAX_EXPONENT = 256
+"""Largest |exponent| of a decimal string such as "1.5e-7" (checked before it is expanded)."""
+MAX_DIGITS = 100
+"""Most decimal digits of the numerator and of the denominator of a number in lowest terms."""
+MAX_COORDINATE = 1024
+"""Largest |x| or |y| of a vertex. It keeps the float prefilters of the checker valid: their
+error stays below 1e-12 (geometry.clip_by_halfplanes needs |x| <= 2^10)."""
+MAX_TORUS_SPAN = 4
+"""Widest and tallest bounding box of a torus piece (the overlap test visits the translates
+that its box meets, at most (2 * span + 1)^2)."""
+
+_DIGITS_BOUND = 10**MAX_DIGITS
+_EXPONENT = re.compile(r"[eE]([-+]?\d+(?:_\d+)*)\s*\Z")
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 40
+
 Piece = tuple[Point, ...]
+
+
+def _short(value: object) -> str:
+    """A repr of a JSON value cut to a few dozen characters, for one-line messages."""
+    return _REPR.repr(value)
+
+
+def _decimal(x: Fraction, digits: int) -> Decimal:
+    """x rounded to ``digits`` significant digits (exact decimal arithmetic, no float)."""
+    with localcontext() as ctx:
+        ctx.prec = digits
+        return Decimal(x.numerator) / Decimal(x.denominator)
+
+
+def distinct_decimals(a: Fraction, b: Fraction, *, digits: int = 12, most: int = 60) -> tuple[str, str]:
+    """a and b as decimals with the fewest significant digits (at least ``digits``) that tell
+    them apart, so a message never prints two different numbers alike.
+
+    Example: ``distinct_decimals(Fraction(1, 3), Fraction(1, 3) - Fraction(1, 10**15))`` is
+    ``('0.333333333333333', '0.333333333333332')``. Numbers that agree to ``most`` digits are
+    printed with ``most`` digits (messages also print the difference).
+    """
+    for n in range(digits, most):
+        shown_a, shown_b = _decimal(a, n), _decimal(b, n)
+        if shown_a != shown_b or a == b:
+            return str(shown_a), str(shown_b)
+    return str(_decimal(a, most)), str(_decimal(b, most))
+
+
+def _read_number(value: object, where: str) -> Fraction:
+    """Exact rational from a JSON number or a "p/q" / decimal string, read safely.
+
+    A string's length and a decimal exponent are checked before the Fraction is built:
+    Fraction("1e100000000") would first build an integer of 10^8 digits. Digits and magnitude
+    are :func:`check_limits`' business.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{where}: expected a number or a 'p/q' string, got {_short(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where}: not a finite number ({value!r})")
+    if not isinstance(value, str):
+        return Fraction(value)
+    if len(value) > MAX_NUMBER_CHARS:
+        raise ValueError(
+            f"{where}: a number string has at most {MAX_NUMBER_CHARS} characters, got {len(value)}"
+        )
+    exponent = _EXPONENT.search(value)
+    if exponent and abs(int(exponent.group(1))) > MAX_EXPONENT:
+        raise ValueError(f"{where}: decimal exponent beyond +-{MAX_EXPONENT} in {_short(value)}")
+    try:
+        return Fraction(value)
+    except (ValueError, ZeroDivisionError) as err:
+        raise ValueError(f"{where}: cannot read {_short(value)} as a rational 'p/q' or decimal") from err
+
+
+def _read_int(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{where}: expected an integer, got {_short(value)}")
+    return int(value)
+
+
+def _read_list(value: object, where: str, most: int, what: str) -> list:
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: expected a list of {what}, got {_short(value)}")
+    _check_count(len(value), most, where, what)
+    return value
+
+
+def _check_count(count: int, most: int, where: str, what: str, *, total: bool = False) -> None:
+    if count > most:
+        if total:
+            raise ValueError(f"{where}: more than {most} {what} in all")
+        raise ValueError(f"{where}: at most {most} {what}, got {count}")
+
+
+def _read_point(value: object, where: str) -> Point:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(f"{where}: expected a point [x, y], got {_short(value)}")
+    return _read_number(value[0], f"{where}[0]"), _read_number(value[1], f"{where}[1]")
+
+
+def _read_cells(value: object) -> list[list[Piece]]:
+    """The ``cells`` field; counts are checked before anything is converted."""
+    cells: list[list[Piece]] = []
+    pieces = vertices = 0
+    for i, cell in enumerate(_read_list(value, "cells", MAX_PARTS, "cells")):
+        if not isinstance(cell, dict) or "pieces" not in cell:
+            raise ValueError(f"cells[{i}]: expected an object with a 'pieces' list, got {_short(cell)}")
+        raw = _read_list(cell["pieces"], f"cells[{i}].pieces", MAX_PIECES, "pieces")
+        pieces += len(raw)
+        _check_count(pieces, MAX_PIECES, f"cells[{i}].pieces", "pieces", total=True)
+        out = []
+        for j, piece in enumerate(raw):
+            where = f"cells[{i}].pieces[{j}]"
+            points = _read_list(piece, where, MAX_PIECE_VERTICES, "vertices")
+            vertices += len(points)
+            _check_count(vertices, MAX_VERTICES, where, "vertices", total=True)
+            out.append(tuple(_read_point(p, f"{where}[{k}]") for k, p in enumerate(points)))
+        cells.append(out)
+    return cells
+
+
+def _json_depth(text: str) -> int:
+    """Deepest nesting of arrays and objects in JSON text, brackets inside strings ignored.
+
+    One regex pass and one cumulative sum, so a file of 10^5 '[' costs microseconds, where
+    json.loads would recurse and fail.
+    """
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    if not brackets:
+        return 0
+    codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
+    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1).astype(np.int32)
+    return int(np.cumsum(steps).max())
 
 
 @dataclass
@@ -100,37 +282,87 @@ class Certificate:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> Certificate:
-        """Parse a JSON record; raises ValueError naming the field that is malformed."""
+    def from_json(cls, data: object) -> Certificate:
+        """Parse a JSON record: the one place that checks its types, then :func:`check_limits`.
+
+        Raises ValueError naming the field that is malformed or beyond a limit, e.g.
+        ``cells[0].pieces[2][1]: expected a point [x, y], got 5``.
+        """
         if not isinstance(data, dict):
-            raise ValueError("certificate: expected a JSON object")
+            raise ValueError(f"certificate: expected a JSON object, got {_short(data)}")
         if data.get("format") != FORMAT:
-            raise ValueError(f"format: expected {FORMAT!r}, got {data.get('format')!r}")
-        try:
-            parts = int(data["parts"])
-            bound_squared = Fraction(str(data["bound_squared"]))
-            cells_raw = data["cells"]
-            shape = str(data["shape"])
-        except KeyError as err:
-            raise ValueError(f"certificate: missing field {err.args[0]!r}") from err
-        except (TypeError, ValueError, ZeroDivisionError) as err:
-            raise ValueError(f"certificate: malformed parts or bound_squared ({err})") from err
-        if not isinstance(cells_raw, list):
-            raise ValueError("cells: expected a list")
-        cells: list[list[Piece]] = []
-        for i, cell in enumerate(cells_raw):
-            pieces = cell.get("pieces") if isinstance(cell, dict) else None
-            if not isinstance(pieces, list):
-                raise ValueError(f"cells[{i}]: expected an object with a 'pieces' list")
-            cells.append([tuple(to_point(p) for p in piece) for piece in pieces])
-        return cls(
-            shape=shape,
-            parts=parts,
-            bound_squared=bound_squared,
-            cells=cells,
-            tangent_sides=int(data.get("tangent_sides", DEFAULT_TANGENT_SIDES)),
-            meta=dict(data.get("meta", {})),
+            raise ValueError(f"format: expected {FORMAT!r}, got {_short(data.get('format'))}")
+        for key in ("shape", "parts", "bound_squared", "cells"):
+            if key not in data:
+                raise ValueError(f"certificate: missing field {key!r}")
+        if not isinstance(data["shape"], str):
+            raise ValueError(f"shape: expected a string, got {_short(data['shape'])}")
+        meta = data.get("meta", {})
+        if not isinstance(meta, dict):
+            raise ValueError(f"meta: expected an object, got {_short(meta)}")
+        cert = cls(
+            shape=data["shape"],
+            parts=_read_int(data["parts"], "parts"),
+            bound_squared=_read_number(data["bound_squared"], "bound_squared"),
+            cells=_read_cells(data["cells"]),
+            tangent_sides=_read_int(data.get("tangent_sides", DEFAULT_TANGENT_SIDES), "tangent_sides"),
+            meta=dict(meta),
         )
+        check_limits(cert)
+        return cert
+
+
+def _check_rational(x: object, where: str, *, magnitude: int | None = None) -> None:
+    """An exact rational within the digit limit (and the magnitude limit when given)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Rational):
+        raise ValueError(f"{where}: expected an exact rational (int or Fraction), got {_short(x)}")
+    if magnitude is not None and abs(x) > magnitude:
+        # log10 of the integers, not float(x), which overflows beyond 1e308
+        size = math.log10(abs(x.numerator)) - math.log10(x.denominator)
+        raise ValueError(f"{where}: magnitude above the limit {magnitude} (about 1e{size:.0f})")
+    if abs(x.numerator) >= _DIGITS_BOUND or x.denominator >= _DIGITS_BOUND:
+        raise ValueError(f"{where}: more than {MAX_DIGITS} digits in the numerator or denominator")
+
+
+def check_limits(cert: Certificate) -> None:
+    """Raise ValueError naming the field when ``cert`` is beyond a limit of the format.
+
+    The limits are the ``MAX_*`` constants of this module (docs/diampart.md, "Limits"): counts
+    (parts, cells, pieces, vertices, tangent_sides), the shape name's length, the digits and
+    magnitude of every number, and the span of a torus piece. Lower bounds (m >= 1,
+    tangent_sides >= 8, bound_squared >= 0) are conditions the checker reports as failed.
+    """
+    if not isinstance(cert.shape, str) or len(cert.shape) > MAX_SHAPE_CHARS:
+        raise ValueError(f"shape: at most {MAX_SHAPE_CHARS} characters, got {_short(cert.shape)}")
+    for name, most in (("parts", MAX_PARTS), ("tangent_sides", MAX_TANGENT_SIDES)):
+        value = _read_int(getattr(cert, name), name)
+        if value > most:
+            raise ValueError(f"{name}: at most {most}, got {_short(value)}")
+    _check_rational(cert.bound_squared, "bound_squared")
+    _check_count(len(cert.cells), MAX_PARTS, "cells", "cells")
+    try:
+        torus = isinstance(get_shape(cert.shape), FlatTorus)
+    except ValueError:
+        torus = False  # an unknown shape is the checker's first failed condition
+    pieces = vertices = 0
+    for i, cell in enumerate(cert.cells):
+        pieces += len(cell)
+        _check_count(pieces, MAX_PIECES, f"cells[{i}].pieces", "pieces", total=True)
+        for j, piece in enumerate(cell):
+            where = f"cells[{i}].pieces[{j}]"
+            _check_count(len(piece), MAX_PIECE_VERTICES, where, "vertices")
+            vertices += len(piece)
+            _check_count(vertices, MAX_VERTICES, where, "vertices", total=True)
+            for k, point in enumerate(piece):
+                if not isinstance(point, Sequence) or len(point) != 2:
+                    raise ValueError(f"{where}[{k}]: expected a point (x, y), got {_short(point)}")
+                for axis, x in enumerate(point):
+                    _check_rational(x, f"{where}[{k}][{axis}]", magnitude=MAX_COORDINATE)
+            if torus and piece:
+                x0, y0, x1, y1 = bounding_box(piece)
+                if max(x1 - x0, y1 - y0) > MAX_TORUS_SPAN:
+                    raise ValueError(f"{where}: a torus piece spans at most {MAX_TORUS_SPAN} in x "
+                                     f"and in y, this one {float(x1 - x0):.3g} x {float(y1 - y0):.3g}")
 
 
 @dataclass
@@ -174,16 +406,47 @@ def save_certificate(cert: Certificate, path: str | os.PathLike) -> Path:
     return path
 
 
+def parse_certificate(text: str | bytes, *, source: str = "certificate") -> Certificate:
+    """A certificate from JSON text; ValueError (one line, starting with ``source`` or the
+    field) on text that is too long, not UTF-8, nested too deeply, not JSON, or not a
+    certificate within the limits."""
+    if len(text) > MAX_FILE_BYTES:
+        unit = "bytes" if isinstance(text, bytes) else "characters"
+        raise ValueError(f"{source}: {len(text)} {unit}, more than the limit of {MAX_FILE_BYTES}")
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ValueError(f"{source}: not UTF-8 text (byte {err.start})") from err
+    depth = _json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"{source}: JSON nested {depth} levels deep, more than the limit of "
+                         f"{MAX_JSON_DEPTH}")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{source}: not valid JSON ({err.msg} at line {err.lineno} column "
+                         f"{err.colno})") from err
+    except ValueError as err:  # an integer beyond Python's 4300-digit conversion limit
+        raise ValueError(f"{source}: a JSON number has too many digits") from err
+    return Certificate.from_json(data)
+
+
 def load_certificate(path: str | os.PathLike) -> Certificate:
-    """Read a certificate file; ValueError on a missing file or bad JSON."""
+    """Read a certificate file (see :func:`parse_certificate`); ValueError on a missing,
+    unreadable or oversized file too."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"file: no such certificate file {str(path)!r}")
+    source = f"file {str(path)!r}"
     try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"file: {str(path)!r} is not valid JSON ({err.msg})") from err
-    return Certificate.from_json(data)
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ValueError(f"{source}: {size} bytes, more than the limit of {MAX_FILE_BYTES}")
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ValueError(f"{source}: cannot read it ({err.strerror})") from err
+    return parse_certificate(raw, source=source)
 
 
 def torus_sup_squared(a: Sequence[Point], b: Sequence[Point]) -> Fraction:
@@ -224,21 +487,67 @@ def _lattice_dist_sq(z: Point) -> Fraction:
     )
 
 
-def _clip_to_q(cert: Certificate, shape: Disk) -> list[list[Piece]]:
+def _clip_to_q(cells: list[list[Piece]], shape: Disk, tangent_sides: int) -> list[list[Piece]]:
     """Every piece intersected with Q = cap_k {x : x . p_k <= r^2} (a piece inside the disk
     is kept whole: it lies in the disk, hence in Q)."""
     r2 = shape.radius * shape.radius
-    halfplanes = [(p, r2) for p in tangent_points(shape.radius, cert.tangent_sides)]
-    out = []
-    for cell in cert.cells:
-        clipped = []
-        for piece in cell:
-            if all(shape.contains(p) for p in piece):
-                clipped.append(piece)
-            else:
-                clipped.append(tuple(clip_by_halfplanes(piece, halfplanes)))
-        out.append(clipped)
-    return out
+    halfplanes = [(p, r2) for p in tangent_points(shape.radius, tangent_sides)]
+    return [
+        [piece if all(shape.contains(p) for p in piece)
+         else tuple(clip_by_halfplanes(piece, halfplanes)) for piece in cell]
+        for cell in cells
+    ]
+
+
+def _squared_diameters(cells: list[list[Piece]], shape: Shape) -> list[Fraction]:
+    """Per cell: max squared vertex distance, or on the torus max over its piece pairs (a piece
+    with itself included) of :func:`torus_sup_squared`."""
+    if not isinstance(shape, FlatTorus):
+        return [max_squared_distance([p for piece in cell for p in piece]) for cell in cells]
+    return [_torus_squared_diameter(cell) for cell in cells]
+
+
+_TORUS_MARGIN = 1e-9
+"""Float bounds below decide nothing closer than this: with |coordinates| <= MAX_COORDINATE and
+torus pieces at most MAX_TORUS_SPAN wide, their float error is below 1e-11."""
+
+
+def _torus_pair_bounds(cell: Sequence[Piece]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Float bounds for every pair i <= j of pieces: (i, j, upper, lower) arrays.
+
+    lower = max over vertex differences z = a - b of dist(z, Z^2)^2 (points of A - B);
+    upper = min(1/2, max over z of |z - k|^2) with k the lattice point nearest to the mean of
+    the z: dist(., Z^2) <= |. - k| and the max of that convex function over the polygon
+    A - B = hull{z} is at a vertex; dist(., Z^2)^2 <= 1/2 everywhere. Exact when A - B lies in
+    the Voronoi square of k, which is the usual case for small pieces.
+    """
+    most = max(len(p) for p in cell)
+    xy = np.array([[[float(c) for c in p[k % len(p)]] for k in range(most)] for p in cell])
+    pairs_i, pairs_j, upper, lower = [], [], [], []
+    for i in range(len(cell)):
+        z = xy[i][None, :, None, :] - xy[i:][:, None, :, :]  # (pieces j >= i, a, b, 2)
+        lower.append(((z - np.round(z)) ** 2).sum(-1).max(axis=(1, 2)))
+        k = np.round(z.mean(axis=(1, 2)))[:, None, None, :]
+        upper.append(np.minimum(((z - k) ** 2).sum(-1).max(axis=(1, 2)), 0.5))
+        pairs_i.append(np.full(len(cell) - i, i))
+        pairs_j.append(np.arange(i, len(cell)))
+    return (np.concatenate(pairs_i), np.concatenate(pairs_j), np.concatenate(upper),
+            np.concatenate(lower))
+
+
+def _torus_squared_diameter(cell: Sequence[Piece]) -> Fraction:
+    """Exact max over piece pairs of :func:`torus_sup_squared`, computed only for the pairs
+    whose float upper bound can reach the best value (largest upper bounds first)."""
+    if not cell:
+        return Fraction(0)
+    pairs_i, pairs_j, upper, lower = _torus_pair_bounds(cell)
+    floor = float(lower.max()) - _TORUS_MARGIN
+    best = Fraction(0)
+    for n in np.argsort(-upper, kind="stable").tolist():
+        if upper[n] < max(floor, float(best) - _TORUS_MARGIN) or best == Fraction(1, 2):
+            break  # no pair left can exceed best (1/2 is the largest torus distance squared)
+        best = max(best, torus_sup_squared(cell[pairs_i[n]], cell[pairs_j[n]]))
+    return best
 
 
 def cell_squared_diameters(cert: Certificate, shape: Shape | None = None) -> list[Fraction]:
@@ -249,80 +558,135 @@ def cell_squared_diameters(cert: Certificate, shape: Shape | None = None) -> lis
     :func:`torus_sup_squared`.
     """
     shape = get_shape(cert.shape) if shape is None else shape
-    if isinstance(shape, FlatTorus):
-        out = []
-        for cell in cert.cells:
-            best = Fraction(0)
-            for i, a in enumerate(cell):
-                for b in cell[i:]:
-                    best = max(best, torus_sup_squared(a, b))
-            out.append(best)
-        return out
-    cells = _clip_to_q(cert, shape) if isinstance(shape, Disk) else cert.cells
-    return [max_squared_distance([p for piece in cell for p in piece]) for cell in cells]
+    cells = _clip_to_q(cert.cells, shape, cert.tangent_sides) if isinstance(shape, Disk) else cert.cells
+    return _squared_diameters(cells, shape)
+
+
+_BOX_SLACK = 1e-9
+"""Float bounding boxes are widened by this much before pairs are skipped: with coordinates up
+to MAX_COORDINATE their float error is below 1e-12, so a skipped pair is disjoint exactly."""
+
+
+def _box_candidates(pieces: Sequence[Piece], *, torus: bool) -> Iterator[tuple[int, int]]:
+    """Index pairs i < j (i <= j on the torus) in order whose open bounding boxes may overlap
+    (on the torus: after an integer shift of the second); every other pair is disjoint."""
+    x0, y0, x1, y1 = np.array([[float(v) for v in bounding_box(p)] for p in pieces]).reshape(-1, 4).T
+    for i in range(len(pieces)):
+        j = np.arange(i if torus else i + 1, len(pieces))
+        if torus:  # some integer k with x0_i - x1_j < k < x1_i - x0_j, and the same in y
+            near = (np.floor(x1[i] - x0[j] + _BOX_SLACK) >= np.ceil(x0[i] - x1[j] - _BOX_SLACK)) & (
+                np.floor(y1[i] - y0[j] + _BOX_SLACK) >= np.ceil(y0[i] - y1[j] - _BOX_SLACK))
+        else:
+            near = ((x0[i] < x1[j] + _BOX_SLACK) & (x0[j] < x1[i] + _BOX_SLACK)
+                    & (y0[i] < y1[j] + _BOX_SLACK) & (y0[j] < y1[i] + _BOX_SLACK))
+        for jj in j[near].tolist():
+            yield i, jj
+
+
+def _torus_overlap_shift(a: Piece, b: Piece, *, same: bool) -> tuple[int, int] | None:
+    """Some k in Z^2 with A and B + k overlapping in their interiors (k != 0 when B is A
+    itself, at the same place in the certificate), or None when there is none."""
+    ax0, ay0, ax1, ay1 = bounding_box(a)
+    bx0, by0, bx1, by1 = bounding_box(b)
+    # B + k can meet A's interior only when the open boxes overlap: ax0 - bx1 < kx < ax1 - bx0
+    for kx in range(math.floor(ax0 - bx1) + 1, math.ceil(ax1 - bx0)):
+        for ky in range(math.floor(ay0 - by1) + 1, math.ceil(ay1 - by0)):
+            if same and kx == 0 and ky == 0:
+                continue
+            if not interiors_disjoint(a, tuple((p[0] + kx, p[1] + ky) for p in b)):
+                return kx, ky
+    return None
+
+
+def _overlap_message(first: tuple[int, int], second: tuple[int, int], shift: tuple | None) -> str:
+    """Which pieces overlap: ``first`` and ``second`` are (cell, piece index in the cell)."""
+    (ci, pi), (cj, pj) = first, second
+    torus = "" if shift is None else " on the torus"
+    moved = "" if shift in (None, (0, 0)) else f" shifted by {shift}"
+    if (ci, pi) == (cj, pj):
+        return f"cell {ci} overlaps itself{torus} (piece {pi} and its own translate by {shift})"
+    if ci == cj:
+        return f"cell {ci} overlaps itself{torus} (pieces {pi} and {pj}{moved})"
+    return f"cells {ci} and {cj} overlap{torus} (piece {pi} of cell {ci} and piece {pj} of cell {cj}{moved})"
+
+
+def _overlap_failure(spots: list[tuple[int, int]], pieces: list[Piece], *, torus: bool) -> str | None:
+    """The first pair of pieces with overlapping interiors (on the torus: up to Z^2), as a
+    message. Pieces are told apart by position: a piece listed twice overlaps its copy."""
+    for i, j in _box_candidates(pieces, torus=torus):
+        if torus:
+            shift = _torus_overlap_shift(pieces[i], pieces[j], same=i == j)
+            if shift is not None:
+                return _overlap_message(spots[i], spots[j], shift)
+        elif not interiors_disjoint(pieces[i], pieces[j]):
+            return _overlap_message(spots[i], spots[j], None)
+    return None
 
 
 def _fail(cert: Certificate, failed: str, message: str) -> CheckReport:
     return CheckReport(False, failed, message, cert.bound_squared)
 
 
+def _parts_failure(cert: Certificate, shape: Shape) -> str | None:
+    if cert.parts < 1:
+        return f"parts must be >= 1, got {cert.parts}"
+    if len(cert.cells) != cert.parts:
+        return f"claimed {cert.parts} parts but lists {len(cert.cells)} cells"
+    if cert.bound_squared < 0:
+        return "bound_squared is negative"
+    if isinstance(shape, Disk) and cert.tangent_sides < 8:
+        return f"tangent_sides must be >= 8, got {cert.tangent_sides}"
+    return None
+
+
 def check_certificate(cert: Certificate) -> CheckReport:
     """Decide the certificate exactly; the report names the first failed condition.
 
-    Conditions, in order: ``parts`` (m >= 1 cells, as many as claimed, tangent_sides >= 8),
-    ``convexity`` (each piece convex, counter-clockwise, non-degenerate), ``containment``
-    (polygon shapes: pieces inside the shape), ``overlap`` (pairwise disjoint interiors;
-    torus: also against integer translates), ``area`` (areas add up to the shape's, or Q's),
-    ``diameter`` (every cell's squared diameter <= bound_squared).
+    Conditions, in order: ``shape`` (a known name), ``parts`` (m >= 1 cells, as many as
+    claimed, bound_squared >= 0, tangent_sides >= 8), ``convexity`` (each piece convex,
+    counter-clockwise, non-degenerate), ``containment`` (polygon shapes: pieces inside the
+    shape), ``overlap`` (pairwise disjoint interiors; torus: also against integer translates),
+    ``area`` (areas add up to the shape's, or Q's), ``diameter`` (every cell's squared
+    diameter <= bound_squared). Raises ValueError (naming the field) when the certificate is
+    beyond the limits of the format, see :func:`check_limits`.
     """
+    check_limits(cert)
     try:
         shape = get_shape(cert.shape)
     except ValueError as err:
         return _fail(cert, "shape", str(err))
-    m = cert.parts
-    if m < 1:
-        return _fail(cert, "parts", f"parts must be >= 1, got {m}")
-    if len(cert.cells) != m:
-        return _fail(cert, "parts", f"claimed {m} parts but lists {len(cert.cells)} cells")
-    if cert.bound_squared < 0:
-        return _fail(cert, "parts", "bound_squared is negative")
-    if isinstance(shape, Disk) and cert.tangent_sides < 8:
-        return _fail(cert, "parts", "tangent_sides must be >= 8")
-    pieces = [(ci, piece) for ci, cell in enumerate(cert.cells) for piece in cell]
-    for ci, piece in pieces:
+    problem = _parts_failure(cert, shape)
+    if problem:
+        return _fail(cert, "parts", problem)
+    spots = [(ci, pi) for ci, cell in enumerate(cert.cells) for pi in range(len(cell))]
+    pieces = [piece for cell in cert.cells for piece in cell]
+    for (ci, pi), piece in zip(spots, pieces, strict=True):
         if not is_convex_ccw(piece):
-            return _fail(cert, "convexity", f"cell {ci}: a piece is not a convex ccw polygon")
+            return _fail(cert, "convexity", f"cell {ci}, piece {pi}: not a convex counter-clockwise "
+                         "polygon of positive area")
     if not isinstance(shape, Disk | FlatTorus):
-        for ci, piece in pieces:
+        for (ci, pi), piece in zip(spots, pieces, strict=True):
             for p in piece:
                 if not shape.contains(p):
-                    return _fail(
-                        cert, "containment", f"cell {ci}: vertex {float(p[0]):.6g}, "
-                        f"{float(p[1]):.6g} lies outside the {shape.name}"
-                    )
-    # pairwise interiors
-    for i, (ci, a) in enumerate(pieces):
-        for cj, b in pieces[i + (0 if isinstance(shape, FlatTorus) else 1):]:
-            if isinstance(shape, FlatTorus):
-                if not _torus_disjoint(a, b, same=b is a):
-                    return _fail(cert, "overlap", f"cells {ci} and {cj} overlap on the torus")
-            elif not interiors_disjoint(a, b):
-                return _fail(cert, "overlap", f"cells {ci} and {cj} have overlapping interiors")
-    # areas
+                    return _fail(cert, "containment", f"cell {ci}, piece {pi}: vertex ({p[0]}, "
+                                 f"{p[1]}) lies outside the {shape.name}")
+    problem = _overlap_failure(spots, pieces, torus=isinstance(shape, FlatTorus))
+    if problem:
+        return _fail(cert, "overlap", problem)
+    cells = cert.cells
     if isinstance(shape, Disk):
-        clipped = _clip_to_q(cert, shape)
-        total = sum((polygon_area(p) for cell in clipped for p in cell if p), Fraction(0))
+        cells = _clip_to_q(cert.cells, shape, cert.tangent_sides)
         target = polygon_area(tangent_polygon(shape.radius, cert.tangent_sides))
         what = "the circumscribed polygon Q"
     else:
-        total = sum((polygon_area(p) for _, p in pieces), Fraction(0))
         target = Fraction(1) if isinstance(shape, FlatTorus) else shape.area_exact
         what = f"the {shape.name}"
+    total = sum((polygon_area(p) for cell in cells for p in cell if p), Fraction(0))
     if total != target:
-        return _fail(
-            cert, "area", f"pieces cover area {float(total):.12g}, {what} has {float(target):.12g}"
-        )
-    diams = cell_squared_diameters(cert, shape)
+        covered, needed = distinct_decimals(total, target)
+        return _fail(cert, "area", f"pieces cover area {covered}, {what} has {needed} "
+                     f"(difference {_decimal(total - target, 3)})")
+    diams = _squared_diameters(cells, shape)
     worst = max(diams)
     report = CheckReport(
         ok=worst <= cert.bound_squared,
@@ -333,30 +697,15 @@ def check_certificate(cert: Certificate) -> CheckReport:
         cell_squared_diameters=diams,
     )
     if not report.ok:
-        bad = diams.index(worst)
+        shown, bound = distinct_decimals(worst, cert.bound_squared)
         report.failed = "diameter"
         report.message = (
-            f"cell {bad}: squared diameter {float(worst):.12g} exceeds the bound "
-            f"{float(cert.bound_squared):.12g}"
+            f"cell {diams.index(worst)}: squared diameter {shown} exceeds the bound {bound} "
+            f"(by {_decimal(worst - cert.bound_squared, 3)})"
         )
     else:
         report.message = (
-            f"valid partition of the {cert.shape} into {m} parts, "
+            f"valid partition of the {cert.shape} into {cert.parts} parts, "
             f"diameter <= {report.max_diameter:.9f}"
         )
     return report
-
-
-def _torus_disjoint(a: Piece, b: Piece, *, same: bool) -> bool:
-    """A and B + k have disjoint interiors for every k in Z^2 (k != 0 when A is B)."""
-    ax0, ay0, ax1, ay1 = bounding_box(a)
-    bx0, by0, bx1, by1 = bounding_box(b)
-    # B + k can meet A only when the shifted boxes overlap
-    for kx in range(math.floor(ax0 - bx1), math.ceil(ax1 - bx0) + 1):
-        for ky in range(math.floor(ay0 - by1), math.ceil(ay1 - by0) + 1):
-            if same and kx == 0 and ky == 0:
-                continue
-            shifted = tuple((p[0] + kx, p[1] + ky) for p in b)
-            if not interiors_disjoint(a, shifted):
-                return False
-    return True

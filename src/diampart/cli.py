@@ -85,10 +85,9 @@ def check(file: Path = typer.Argument(..., help="certificate JSON")) -> None:
     from diampart.certificate import check_certificate, load_certificate
 
     try:
-        cert = load_certificate(file)
+        report = check_certificate(load_certificate(file))
     except ValueError as err:
         _die(str(err))
-    report = check_certificate(cert)
     status = "VALID" if report.ok else f"INVALID ({report.failed})"
     typer.echo(f"{status}: {report.message}")
     if not report.ok:

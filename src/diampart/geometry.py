@@ -181,50 +181,83 @@ def clip_by_halfplanes(
 
     Exact; a float mirror only skips work: with |a|, |x|, |c| below 2^10 the float value of
     a . x - c is within 1e-12 of the exact one, so a float value below -FLOAT_MARGIN decides
-    the sign; every other sign, and every value used to place a new vertex, is exact.
+    the sign; every other sign, and every value used to place a new vertex, is exact. A cut
+    recomputes only the vertices outside and their neighbours (see :func:`_cut`), so N
+    half-planes cost N array passes over the polygon, not N Python loops.
     """
     out = list(poly)
-    if not out:
-        return []
+    if not out or not halfplanes:
+        return out
     coef = np.array([[float(a[0]), float(a[1]), float(c)] for a, c in halfplanes])
     fl = np.array([[float(p[0]), float(p[1])] for p in out])
     coef_ok = bool(np.abs(coef).max() <= 2.0**10 and np.abs(fl).max() <= 2.0**10)
-    for k, ((a0, a1), c) in enumerate(halfplanes):
-        n = len(out)
+    order: Sequence[int] = range(len(halfplanes))
+    if coef_ok:
+        # a half-plane that holds every vertex of poly holds every clipped part of it too
+        order = np.flatnonzero((fl @ coef[:, :2].T - coef[:, 2] >= -FLOAT_MARGIN).any(axis=0)).tolist()
+    for k in order:
+        (a0, a1), c = halfplanes[k]
         if coef_ok:
-            fv = fl @ coef[k, :2] - coef[k, 2]
-            if (fv < -FLOAT_MARGIN).all():
-                continue
-            sure = fv < -FLOAT_MARGIN
+            unsure = np.flatnonzero(fl @ coef[k, :2] - coef[k, 2] >= -FLOAT_MARGIN).tolist()
         else:
-            sure = np.zeros(n, bool)
-        exact: list[Fraction | None] = [
-            None if sure[i] else a0 * out[i][0] + a1 * out[i][1] - c for i in range(n)
-        ]
-
-        def value(i: int, exact: list = exact, pts: list = out) -> Fraction:
-            if exact[i] is None:
-                exact[i] = a0 * pts[i][0] + a1 * pts[i][1] - c  # noqa: B023 (used at once)
-            return exact[i]
-
-        signs = [-1 if sure[i] else (exact[i] > 0) - (exact[i] < 0) for i in range(n)]
-        if all(sg <= 0 for sg in signs):
+            unsure = range(len(out))
+        values = {i: a0 * out[i][0] + a1 * out[i][1] - c for i in unsure}
+        outside = {i for i, v in values.items() if v > 0}
+        if not outside:
             continue
-        new: list[Point] = []
-        for i in range(n):
-            j = (i + 1) % n
-            if signs[i] <= 0:
-                new.append(out[i])
-            if signs[i] * signs[j] < 0:
-                vp, vq = value(i), value(j)
-                t = vp / (vp - vq)
-                p, q = out[i], out[j]
-                new.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
-        out = [p for i, p in enumerate(new) if p != new[i - 1]] if len(new) > 1 else new
+        out, fl = _cut(out, fl, (a0, a1), c, values, outside)
         if len(out) < 3:
             return []
-        fl = np.array([[float(p[0]), float(p[1])] for p in out])
     return out
+
+
+def _cut(
+    poly: list[Point], fl: np.ndarray, a: Point, c: Fraction, values: dict, outside: set[int]
+) -> tuple[list[Point], np.ndarray]:
+    """One Sutherland-Hodgman step for the half-plane a . x <= c, with its float mirror.
+
+    ``values`` holds exact a . x - c for the vertices the floats could not place strictly
+    inside (every other vertex is strictly inside), ``outside`` the indices where it is > 0.
+    Only an edge with an end outside can cross the line, so only the vertices outside and
+    their predecessors are visited; the runs between them are copied as slices. Consecutive
+    repeated vertices are dropped, as in :func:`clip_halfplane`.
+    """
+    n = len(poly)
+
+    def value(i: int) -> Fraction:
+        if i not in values:
+            values[i] = a[0] * poly[i][0] + a[1] * poly[i][1] - c
+        return values[i]
+
+    pts: list[Point] = []
+    rows: list[np.ndarray] = []
+    start = 0
+    for i in sorted(outside | {(o - 1) % n for o in outside}):
+        pts.extend(poly[start:i])
+        rows.append(fl[start:i])
+        if i not in outside:
+            pts.append(poly[i])
+            rows.append(fl[i : i + 1])
+        j = (i + 1) % n
+        if (i in outside) != (j in outside) and value(i) * value(j) < 0:
+            t = value(i) / (value(i) - value(j))
+            p, q = poly[i], poly[j]
+            cut = (p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]))
+            pts.append(cut)
+            rows.append(np.array([[float(cut[0]), float(cut[1])]]))
+        start = i + 1
+    pts.extend(poly[start:])
+    rows.append(fl[start:])
+    new_fl = np.concatenate(rows)
+    if len(pts) < 2:
+        return pts, new_fl
+    # equal points have equal floats, so only those are compared exactly
+    maybe = np.flatnonzero((new_fl == np.roll(new_fl, 1, axis=0)).all(axis=1)).tolist()
+    repeats = {i for i in maybe if pts[i] == pts[i - 1]}
+    if repeats:
+        keep = [i for i in range(len(pts)) if i not in repeats]
+        return [pts[i] for i in keep], new_fl[keep]
+    return pts, new_fl
 
 
 def intersection_area(p: Sequence[Point], q: Sequence[Point]) -> Fraction:
@@ -280,12 +313,29 @@ def max_squared_distance(points: Sequence[Point]) -> Fraction:
     if np.abs(xy).max() >= 2.0**20:
         pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
     else:
-        d2 = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1)
-        iu, ju = np.triu_indices(n, 1)
-        vals = d2[iu, ju]
-        keep = vals >= vals.max() - 1e-5 * (1.0 + vals.max())
-        pairs = list(zip(iu[keep].tolist(), ju[keep].tolist(), strict=True))
+        pairs = _float_far_pairs(xy, 1e-5)
     return max(squared_distance(hull[i], hull[j]) for i, j in pairs)
+
+
+_PAIR_BLOCK = 256
+"""Rows of the float distance matrix held at once (memory _PAIR_BLOCK * n, not n^2)."""
+
+
+def _float_far_pairs(xy: np.ndarray, rel: float) -> list[tuple[int, int]]:
+    """Pairs i < j whose float squared distance is within rel * (1 + max) of the maximum."""
+    n = len(xy)
+
+    def block(lo: int) -> np.ndarray:
+        return ((xy[lo : lo + _PAIR_BLOCK, None, :] - xy[None, :, :]) ** 2).sum(-1)
+
+    top = max(float(block(lo).max()) for lo in range(0, n, _PAIR_BLOCK))
+    pairs: list[tuple[int, int]] = []
+    for lo in range(0, n, _PAIR_BLOCK):
+        ii, jj = np.nonzero(block(lo) >= top - rel * (1.0 + top))
+        ii = ii + lo
+        keep = ii < jj
+        pairs.extend(zip(ii[keep].tolist(), jj[keep].tolist(), strict=True))
+    return pairs
 
 
 def convex_hull(points: Sequence[Point]) -> list[Point]:

@@ -8,6 +8,7 @@ equilateral triangle of side 1, flat torus R^2/Z^2.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -30,10 +31,14 @@ __all__ = [
     "torus_distance",
     "get_shape",
     "SHAPE_NAMES",
+    "MAX_NGON_SIDES",
 ]
 
 TANGENT_DENOMINATOR = 10_000
 """Largest denominator of tan(theta/2) used for rational points on a circle."""
+MAX_NGON_SIDES = 1024
+"""Most vertices of ``ngon<N>`` (a certificate names its shape; building it costs O(N))."""
+_NGON = re.compile(r"ngon([0-9]{1,12})")
 
 
 def rational_circle_point(theta: float, radius: Fraction, *, max_denominator: int = 10**9) -> Point:
@@ -243,8 +248,8 @@ def regular_polygon(n: int) -> ConvexPolygon:
     circle and is a numerical (not an exact) stand-in for the regular n-gon, which is said in
     ``exact_note``. n = 4 gives the exact square rotated by 45 degrees.
     """
-    if n < 3:
-        raise ValueError(f"n: a polygon needs at least 3 vertices, got {n}")
+    if not 3 <= n <= MAX_NGON_SIDES:
+        raise ValueError(f"n: a polygon has at least 3 and at most {MAX_NGON_SIDES} vertices, got {n}")
     r = Fraction(1, 2)
     verts = tuple(rational_circle_point(math.pi / 2 + 2 * math.pi * k / n, r) for k in range(n))
     return ConvexPolygon(verts, name=f"ngon{n}", exact_note="rational points on the circumcircle, "
@@ -265,7 +270,11 @@ def get_shape(name: str) -> Shape:
         return equilateral_triangle()
     if key == "torus":
         return FlatTorus()
-    if key.startswith("ngon") and key[4:].isdigit():
-        return regular_polygon(int(key[4:]))
+    ngon = _NGON.fullmatch(key)
+    if ngon:
+        n = int(ngon.group(1))
+        if not 3 <= n <= MAX_NGON_SIDES:
+            raise ValueError(f"shape: ngon<N> has at least 3 and at most {MAX_NGON_SIDES} sides, got {n}")
+        return regular_polygon(n)
     raise ValueError(f"shape: unknown shape {name!r}; expected one of {', '.join(SHAPE_NAMES)}")
 

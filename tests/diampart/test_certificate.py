@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 from fractions import Fraction as F
 
 import numpy as np
@@ -126,3 +127,48 @@ def test_bad_files_raise_one_line_value_errors(tmp_path):
     bad.write_text(json.dumps({"format": "diampart-partition/1", "parts": 1}))
     with pytest.raises(ValueError, match="missing field"):
         load_certificate(bad)
+
+
+def test_torus_pieces_are_compared_by_value_not_identity():
+    """Regression: one piece object listed nine times passed as a 1-part torus partition."""
+    ninth = rect(F(0), F(0), F(1, 3), F(1, 3))
+    for cells in ([[ninth] * 9], [[rect(F(0), F(0), F(1, 3), F(1, 3)) for _ in range(9)]]):
+        rep = check_certificate(Certificate("torus", 1, F(1, 2), cells))
+        assert rep.failed == "overlap"
+        assert rep.message == "cell 0 overlaps itself on the torus (pieces 0 and 1)"
+    rep = check_certificate(Certificate("torus", 9, F(1, 2), [[ninth] for _ in range(9)]))
+    assert rep.failed == "overlap"
+    assert rep.message.startswith("cells 0 and 1 overlap on the torus (piece 0 of cell 0")
+
+
+def test_overlap_inside_one_cell_names_the_pieces():
+    cells = square_quarters()
+    twice = [cells[0] + cells[0], cells[1], cells[2], cells[3]]
+    rep = check_certificate(Certificate("square", 4, F(1), twice))
+    assert rep.failed == "overlap"
+    assert rep.message == "cell 0 overlaps itself (pieces 0 and 1)"
+    wide = [[rect(F(0), F(0), F(3, 2), F(1, 2))], [rect(F(0), F(1, 2), F(1), F(1))]]
+    rep = check_certificate(Certificate("torus", 2, F(1), wide))
+    assert rep.message == "cell 0 overlaps itself on the torus (piece 0 and its own translate by (-1, 0))"
+
+
+def numbers_in(message, pattern):
+    match = re.search(pattern, message)
+    assert match, message
+    return [F(x) for x in match.groups()]
+
+
+def test_failure_messages_tell_close_numbers_apart():
+    """Regression: "exceeds the bound 0.750003720916" for a bound printed as the same number."""
+    strips = [[rect(F(0), F(i, 3), F(1), F(i + 1, 3))] for i in range(3)]
+    rep = check_certificate(Certificate("torus", 3, F(13, 36) - F(1, 10**14), strips))
+    worst, bound = numbers_in(rep.message, r"squared diameter (\S+) exceeds the bound (\S+)")
+    assert rep.failed == "diameter" and worst > bound
+    assert abs(worst - F(13, 36)) < F(1, 10**13)
+    short = [[rect(F(0), F(0), F(1), 1 - F(1, 10**15))]]
+    rep = check_certificate(Certificate("square", 1, F(2), short))
+    covered, total = numbers_in(rep.message, r"cover area (\S+), the square has (\S+)")
+    assert rep.failed == "area" and covered < total == 1
+    outside = [[rect(F(0), F(0), 1 + F(1, 10**15), F(1))]]
+    rep = check_certificate(Certificate("square", 1, F(2), outside))
+    assert rep.failed == "containment" and "(1000000000000001/1000000000000000, 0)" in rep.message

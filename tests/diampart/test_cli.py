@@ -1,6 +1,10 @@
 """The diampart command line: search, check, lower, plot, and one-line errors with exit code 2."""
 
 import json
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -61,3 +65,45 @@ def test_grid_sat_search_command(tmp_path):
     assert res.exit_code == 2 and res.output.startswith("error: shape")
     res = runner.invoke(app, ["search", "torus", "--parts", "3", "--method", "magic"])
     assert res.exit_code == 2 and res.output.startswith("error: method")
+
+
+def bad_certificates(tmp_path) -> dict[str, Path]:
+    """Files that are not certificates, or break the format's limits or types."""
+    good = {"format": "diampart-partition/1", "shape": "square", "parts": 1, "bound_squared": "2",
+            "cells": [{"pieces": [[["0", "0"], ["1", "0"], ["1", "1"], ["0", "1"]]]}]}
+    texts = {
+        "empty": "",
+        "wrong_types": json.dumps({**good, "cells": [{"pieces": [[5, {"x": 1}, "0"]]}]}),
+        "tangent_sides": json.dumps({**good, "shape": "disk", "tangent_sides": 100_000}),
+        "exponent": json.dumps({**good, "bound_squared": "1e100000000"}),
+        "nesting": json.dumps(good).replace('"2"', "[" * 100_000 + "]" * 100_000),
+    }
+    paths = {"missing": tmp_path / "missing.json"}
+    for name, text in texts.items():
+        paths[name] = tmp_path / f"{name}.json"
+        paths[name].write_text(text)
+    paths["garbage"] = tmp_path / "garbage.json"
+    paths["garbage"].write_bytes(b"\xff\xfe\x00\x81garbage{[")
+    return paths
+
+
+def test_check_bad_files_in_process(tmp_path):
+    for name, path in bad_certificates(tmp_path).items():
+        start = time.perf_counter()
+        res = runner.invoke(app, ["check", str(path)])
+        assert time.perf_counter() - start < 1, name
+        assert res.exit_code == 2, (name, res.output)
+        assert len(res.output.strip().splitlines()) == 1, (name, res.output)
+        assert res.output.startswith("error: "), (name, res.output)
+
+
+def test_check_bad_files_through_the_console_script(tmp_path):
+    """The installed entry point itself: one ``error:`` line on stderr, exit 2, no traceback."""
+    script = Path(sys.executable).with_name("diampart")
+    for name, path in bad_certificates(tmp_path).items():
+        res = subprocess.run([str(script), "check", str(path)], capture_output=True, text=True,
+                             timeout=60)
+        assert res.returncode == 2, (name, res.stderr[-500:])
+        assert res.stdout == "", name
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), (name, res.stderr[-500:])
