@@ -11,19 +11,25 @@ ifneq ($(wildcard ../shared/data/mnist/t10k-labels-idx1-ubyte.gz),)
 export INFOLENS_MNIST_DIR ?= $(abspath ../shared/data/mnist)
 endif
 
-.PHONY: demo test test-slow lint bench bench-compression bench-flows bench-diampart bench-plane bench-wkl-dim clean
+.PHONY: demo test test-slow docs lint bench bench-compression bench-flows bench-diampart bench-plane bench-wkl-dim clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[all,dev,docs]'
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/infolens demo
 
+# the default suite and every docstring example in src/ (doctests), in one run
 test: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m "not slow" --doctest-modules tests src
+
+# the documentation site (mkdocs-material + mkdocstrings), warnings are errors
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+	@echo "site: build/site/index.html"
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow

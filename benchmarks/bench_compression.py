@@ -9,6 +9,9 @@ and the flow estimator (FlowMI, NeurIPS 2024) on the same codes.
 Beside them the authors' KSG and weighted-KL figures for Gaussians (REFERENCE.md, n = 10k).
 
     python benchmarks/bench_compression.py [--n 10000] [--mi 1 2 3 5 10] [--quick] [--resume]
+
+``--resume`` reuses the rows of an interrupted run whose settings match: the arguments and the
+estimators' ``params_key`` (class and ``get_params()`` as JSON).
 """
 
 from __future__ import annotations
@@ -16,19 +19,19 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import time
 from pathlib import Path
 
 import torch
+from _common import timed
 from rich.console import Console
 from rich.table import Table
 
-from infolens.bench import write_report
+from infolens.bench import ResultStore, write_report
+from infolens.estimators.base import params_key
 from infolens.estimators.compression import Compressed, normal_scores
 from infolens.estimators.compressors import AutoencoderCompressor, PCACompressor
 from infolens.estimators.flows import FlowMI
 from infolens.estimators.knn import KSG, WeightedKL
-from infolens.io import atomic_write_json
 from infolens.tasks import GaussianImages, Rectangles
 
 K = 5
@@ -51,12 +54,6 @@ COLUMNS = {
     "ae_wkl_ns": "AE+WKL ns",
     "ae_flow": "AE+Flow",
 }
-
-
-def timed(fn, *args):
-    start = time.perf_counter()
-    value = fn(*args)
-    return value, time.perf_counter() - start
 
 
 def run_row(task_name: str, mi: float, args: argparse.Namespace) -> dict:
@@ -84,16 +81,7 @@ def run_row(task_name: str, mi: float, args: argparse.Namespace) -> dict:
     pca = Compressed(ksg, PCACompressor(PCA_DIM), PCACompressor(PCA_DIM))
     record["pca_ksg"], record["pca_seconds"] = timed(pca.estimate, x, y)
 
-    ae_params = dict(
-        latent_dim=task.latent_dim,
-        architecture=args.architecture,
-        image_shape=task.image_shape,
-        epochs=args.epochs,
-        loss=args.loss,
-        lr=args.lr,
-        standardize=args.standardize,
-        num_threads=args.threads,
-    )
+    ae_params = autoencoder_settings(args, task.latent_dim, task.image_shape)
     compressed = Compressed(
         ksg,
         AutoencoderCompressor(**ae_params, random_state=args.seed),
@@ -108,15 +96,50 @@ def run_row(task_name: str, mi: float, args: argparse.Namespace) -> dict:
     record["ae_wkl"] = wkl.estimate(cx, cy)
     record["ae_wkl_ns"] = wkl.estimate(sx, sy)
     if args.flow:
-        flow = FlowMI(random_state=args.seed)
-        record["ae_flow"], record["flow_seconds"] = timed(flow.estimate, cx, cy)
+        record["ae_flow"], record["flow_seconds"] = timed(flow_estimator(args).estimate, cx, cy)
     else:
         record["ae_flow"], record["flow_seconds"] = None, None
     record["ae_epochs_run"] = [
-        len(c.history_["val"]) for c in (compressed.compress_x, compressed.compress_y)
+        c.history_["epochs"] for c in (compressed.compress_x_, compressed.compress_y_)
     ]
-    record["ae_parameters"] = {k: v for k, v in ae_params.items() if k != "num_threads"}
+    record["ae_parameters"] = json.loads(params_key(compressed.compress_x_))
     return record
+
+
+def autoencoder_settings(
+    args: argparse.Namespace, latent_dim: int, image_shape: tuple[int, int]
+) -> dict:
+    """The autoencoders' settings (X's seeded ``--seed``, Y's ``--seed + 1``)."""
+    return dict(
+        latent_dim=latent_dim,
+        architecture=args.architecture,
+        image_shape=image_shape,
+        max_epochs=args.max_epochs,
+        loss=args.loss,
+        lr=args.lr,
+        standardize=args.standardize,
+        num_threads=args.threads,
+    )
+
+
+def flow_estimator(args: argparse.Namespace) -> FlowMI:
+    return FlowMI(random_state=args.seed)
+
+
+def run_settings(args: argparse.Namespace) -> dict:
+    """What a resumed run must share with the saved one: the arguments that change the numbers
+    and the estimators' ``params_key`` (the autoencoder's for a 2-dim latent on the 16x16 bumps;
+    the latent dimension and image shape follow from the task; the thread count may differ)."""
+    ae_params = autoencoder_settings(args, 2, (IMAGE_SIZE, IMAGE_SIZE))
+    ae = AutoencoderCompressor(**{**ae_params, "num_threads": None}, random_state=args.seed)
+    return {
+        "args": {k: getattr(args, k) for k in ("n", "raw_n", "seed", "flow")},
+        "ksg": json.loads(params_key(KSG(k=K))),
+        "weighted_kl": json.loads(params_key(WeightedKL(k=K))),
+        "pca": json.loads(params_key(PCACompressor(PCA_DIM))),
+        "autoencoder": json.loads(params_key(ae)),
+        "flow": json.loads(params_key(flow_estimator(args))),
+    }
 
 
 def cell(value: float | None, truth: float) -> str:
@@ -156,7 +179,10 @@ def main() -> None:
         "--raw-n", type=int, default=5_000, help="subsample for KSG on raw pixels (0 skips it)"
     )
     parser.add_argument("--architecture", choices=["dense", "conv"], default="dense")
-    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument(
+        "--max-epochs", "--epochs", dest="max_epochs", type=int, default=100,
+        help="the autoencoders' max_epochs",
+    )
     parser.add_argument("--loss", choices=["l1", "mse"], default="l1")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--standardize", choices=["auto", "feature", "global"], default="auto")
@@ -177,33 +203,25 @@ def main() -> None:
     parser.add_argument("--out", default="results/bench")
     args = parser.parse_args()
     if args.quick:
-        args.n, args.mi, args.raw_n, args.epochs = 2_000, [1, 3], 1_000, 40
+        args.n, args.mi, args.raw_n, args.max_epochs = 2_000, [1, 3], 1_000, 40
     torch.set_num_threads(args.threads)
 
     name = args.name or ("compression" if not args.quick else "compression-quick")
-    partial = Path(args.out) / f"{name}.partial.json"
-    settings = {
-        k: getattr(args, k)
-        for k in ("n", "raw_n", "architecture", "epochs", "loss", "lr", "standardize", "seed")
-    }
-    done: list[dict] = []
-    if args.resume and partial.exists():
-        saved = json.loads(partial.read_text())
-        if saved.get("settings") == settings:
-            done = saved["records"]
+    store = ResultStore(Path(args.out) / f"{name}.cells.json", fresh=not args.resume)
+    settings = run_settings(args)
 
     console = Console(width=220)
     records = []
     for task_name in args.tasks:
         for mi in args.mi:
-            key = (task_name, float(mi))
-            previous = [r for r in done if (r["family"], r["true_mi"]) == key and "ae_flow" in r]
-            if previous:
-                records.append(previous[0])
+            cell = {"task": task_name, "true_mi": float(mi)}
+            previous = store.get(cell, settings)
+            if previous is not None:
+                records.append(previous)
                 continue
             record = run_row(task_name, mi, args)
             records.append(record)
-            atomic_write_json(partial, {"settings": settings, "records": records})
+            store.put(cell, settings, record)
             console.print(
                 f"{task_name} I={mi:g}: "
                 + ", ".join(
@@ -223,14 +241,14 @@ def main() -> None:
         f"n = {args.n} (raw KSG on the first {args.raw_n}), seed {args.seed}, k = {K}; "
         f"autoencoder: {args.architecture}, latent dim = the task's (2 bumps, 4 rectangles), "
         f"loss {args.loss}, lr {args.lr:g}, standardize {args.standardize}, "
-        f"up to {args.epochs} epochs with early stopping, {args.threads} torch thread(s); "
+        f"up to {args.max_epochs} epochs with early stopping, {args.threads} torch thread(s); "
         "'ns' = normal scores of the codes. Cells: estimate (relative error). Authors' figures: "
-        "KSG / weighted KL on Gaussians of dims 1-3, n = 10k (REFERENCE.md).\n"
+        "KSG / weighted KL on Gaussians of dims 1-3, n = 10k (Butakov et al., ICLR 2024, "
+        "arXiv:2305.08013).\n"
         f"Machine: {platform.processor() or platform.machine()}, "
         f"python {platform.python_version()}, torch {torch.__version__}.\n\n"
     )
     path = write_report(args.out, name, header, rows, records, preamble=preamble)
-    partial.unlink(missing_ok=True)
     console.print(f"wrote {path}")
 
 

@@ -16,7 +16,6 @@ Usage: python benchmarks/bench_diampart.py [--fresh] [--only torus] [--quick]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -30,6 +29,8 @@ from diampart.known import known_value  # noqa: E402
 from diampart.lower import confirm_lower_bound, point_lower_bound, sat_lower_bound  # noqa: E402
 from diampart.plot import plot_certificate  # noqa: E402
 from diampart.search import search_partition  # noqa: E402
+from infolens.bench import ResultStore  # noqa: E402
+from infolens.io import atomic_write_json, atomic_write_text  # noqa: E402
 
 CASES = (
     [("disk", m) for m in range(3, 8)]
@@ -58,13 +59,6 @@ PUBLISHED_DIGITS = 6
 """The published torus brackets are printed with this many decimals."""
 OUT = Path("results/bench")
 CERTS = Path("results/diampart")
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def run_case(shape: str, m: int, quick: bool) -> dict:
@@ -166,27 +160,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="few restarts, small grids")
     ap.add_argument("--only", default=None, help="run only this shape")
     args = ap.parse_args(argv)
-    store = OUT / "diampart.json"
-    rows: dict[str, dict] = {}
-    if store.exists() and not args.fresh:
-        for r in json.loads(store.read_text())["rows"]:
-            rows[f"{r['shape']}:{r['parts']}"] = r
+    store = ResultStore(OUT / "diampart.cells.json", fresh=args.fresh)
     for shape, m in CASES:
         if args.only and shape != args.only:
             continue
-        key = f"{shape}:{m}"
-        old = rows.get(key)
-        if old and old.get("schema") == SCHEMA and old.get("quick") == args.quick and old.get(
-            "restarts"
-        ) == (2 if args.quick else RESTARTS[shape]):
+        cell = {"shape": shape, "parts": m}
+        settings = {"schema": SCHEMA, "quick": args.quick, "seed": SEED, "sat_time_limit": SAT_TIME,
+                    "restarts": 2 if args.quick else RESTARTS[shape]}
+        if store.get(cell, settings) is not None:
             continue
-        rows[key] = run_case(shape, m, args.quick)
-        r = rows[key]
+        r = run_case(shape, m, args.quick)
+        store.put(cell, settings, r)
         print(f"{shape:8s} m={m}: upper {r['upper']:.6f} lower {r['lower']:.6f} "
               f"({r['seconds_search']:.1f}+{r['seconds_lower']:.1f} s)", flush=True)
-        ordered = [rows[f"{s}:{k}"] for s, k in CASES if f"{s}:{k}" in rows]
-        _atomic_write(store, json.dumps({"seed": SEED, "sat_time_limit": SAT_TIME,
-                                         "rows": ordered}, indent=1))
+    rows = {f"{r['shape']}:{r['parts']}": r for r in store.records()}
     ordered = [rows[f"{s}:{k}"] for s, k in CASES if f"{s}:{k}" in rows]
     text = table(ordered)
     total = sum(r["seconds_search"] + r["seconds_check"] + r["seconds_lower"] for r in ordered)
@@ -200,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         "second solver (Glucose 4, 'confirmed by glucose4'). "
         f"Total {total:.0f} s on this machine.\n"
     )
-    _atomic_write(OUT / "diampart.md", "# diampart benchmark\n\n" + text + note)
+    atomic_write_json(OUT / "diampart.json", {"seed": SEED, "sat_time_limit": SAT_TIME,
+                                              "rows": ordered})
+    atomic_write_text(OUT / "diampart.md", "# diampart benchmark\n\n" + text + note)
     print(text)
     print(note.strip())
     bad = [

@@ -16,7 +16,8 @@ training time is added to their seconds) and MINE / InfoNCE on the raw pixels; r
 
 Every finished (row, estimator, seed) is appended atomically to results/bench/flows.json and a
 rerun skips what is there with the same settings (resume; a record whose estimator settings
-differ, by repr, is recomputed and replaced). ``--quick``: one seed, n = 3000, few epochs (smoke
+differ, by ``params_key``: the class and ``get_params()`` as JSON, autoencoders included, is
+recomputed and replaced). ``--quick``: one seed, n = 3000, few epochs (smoke
 test; written to flows-quick.*).
 
     python benchmarks/bench_flows.py [--quick] [--seeds 0 1 2] [--rows gaussian transformed images]
@@ -29,21 +30,21 @@ import json
 import math
 import os
 import platform
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
+from _common import timed
 
-from infolens.bench import write_report
+from infolens.bench import ResultStore, write_report
 from infolens.bench.records import run_estimator
+from infolens.estimators.base import params_key
 from infolens.estimators.compression import Compressed
 from infolens.estimators.compressors import AutoencoderCompressor, PCACompressor
 from infolens.estimators.flows import FlowMI
 from infolens.estimators.knn import KSG, WeightedKL
 from infolens.estimators.neural import MINE, InfoNCE
-from infolens.io import atomic_write_json
 from infolens.tasks import CorrelatedGaussian, Transformed
 from infolens.tasks.images import GaussianImages
 from infolens.tasks.transforms import TRANSFORM_KINDS
@@ -75,26 +76,35 @@ def autoencoder_settings(seed: int, quick: bool) -> dict:
     # linear, noise-free bottleneck: the default sigmoid codes with latent noise 0.05 cap what
     # any estimator can read from them (I = 10, seed 0: FlowMI 3.6 nats on those, 9.3 on these)
     return dict(latent_dim=2, architecture="conv", image_shape=(16, 16), bottleneck="linear",
-                latent_noise=0.0, patience=20, epochs=15 if quick else 150, random_state=seed)
+                noise_std=0.0, patience=20, max_epochs=15 if quick else 150, random_state=seed)
+
+
+def autoencoders(seed: int, quick: bool) -> tuple[AutoencoderCompressor, AutoencoderCompressor]:
+    """The image rows' unfitted autoencoder pair (X's seeded ``seed``, Y's ``seed + 1000``)."""
+    ae = autoencoder_settings(seed, quick)
+    return AutoencoderCompressor(**ae), AutoencoderCompressor(**{**ae, "random_state": seed + 1000})
 
 
 def estimators_for(
     is_image: bool, seed: int, quick: bool, compressors: Callable[[], tuple]
 ) -> dict[str, tuple[str, Callable[[], object]]]:
     """name -> (settings key, factory). Factories, so that only estimators still to run get
-    built (and autoencoders trained); the key (the estimator's repr, plus the autoencoder's on
-    images) makes a rerun with changed settings recompute instead of resuming stale records."""
+    built (and autoencoders trained); the key (``params_key`` of what runs: on images the
+    estimator composed with the autoencoders) makes a rerun with changed settings recompute
+    instead of resuming stale records."""
     flow_epochs, bound_epochs = (15, 15) if quick else (80, 60)
     flow = dict(max_epochs=flow_epochs, patience=8, random_state=seed)
     bound = dict(max_epochs=bound_epochs, patience=10, random_state=seed)
     mine = MINE(batch_size=256, **bound)
     infonce = InfoNCE(batch_size=512, **bound)
-    bounds = {"MINE": (repr(mine), lambda: mine), "InfoNCE": (repr(infonce), lambda: infonce)}
+    bounds = {
+        "MINE": (params_key(mine), lambda: mine),
+        "InfoNCE": (params_key(infonce), lambda: infonce),
+    }
     if is_image:
-        ae = repr(AutoencoderCompressor(**autoencoder_settings(seed, quick)))
-
         def on_codes(est: object) -> tuple[str, Callable[[], object]]:
-            return f"{est!r} on {ae}", lambda: Compressed(est, *compressors(), refit=False)
+            key = params_key(Compressed(est, *autoencoders(seed, quick), refit=False))
+            return key, lambda: Compressed(est, *compressors(), refit=False)
         # 2-D codes are cheap per epoch and need long training: bigger batches, a larger rate
         # halved on plateaus, more epochs and patience (seed 0, I = 10 on the same codes:
         # 80 epochs at lr 1e-3 stopped at 8.7 nats; this setting reaches 9.3)
@@ -112,7 +122,7 @@ def estimators_for(
         "WeightedKL": WeightedKL(k=5, random_state=seed),
         "Compressed(KSG)": Compressed(KSG(k=5, random_state=seed), PCACompressor(4), PCACompressor(4)),
     }
-    return {name: (repr(est), lambda est=est: est) for name, est in plain.items()} | bounds
+    return {name: (params_key(est), lambda est=est: est) for name, est in plain.items()} | bounds
 
 
 def summarise(records: list[dict], tasks: list[tuple[str, object]]) -> tuple[list, list]:
@@ -153,13 +163,12 @@ def main() -> None:
     seeds = args.seeds if args.seeds is not None else ([0] if args.quick else [0, 1, 2])
     n = args.n or (3000 if args.quick else 10_000)
     name = "flows-quick" if args.quick else "flows"
-    store = Path(args.out) / f"{name}.json"
-    records: list[dict] = json.loads(store.read_text()) if store.exists() else []
-    done = {(r["task"], r["estimator"], r["seed"], r["n"], r.get("settings")) for r in records}
+    store = ResultStore(Path(args.out) / f"{name}.cells.json")
     tasks = make_tasks(args.rows, args.transforms)
     machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, torch threads {args.threads}"
 
     def report() -> None:
+        records = store.records()
         header, rows = summarise(records, tasks)
         preamble = (
             f"# FlowMI vs k-NN, compression and variational bounds\n\n"
@@ -169,7 +178,6 @@ def main() -> None:
             f"autoencoder with a linear 2-dim bottleneck (its fit time included); MINE, InfoNCE on "
             f"raw pixels. InfoNCE is capped at log(512) = {math.log(512):.2f} nats.\n\n"
         )
-        atomic_write_json(store, records)
         write_report(args.out, name, header, rows, records, preamble=preamble)
 
     for seed in seeds:
@@ -182,37 +190,32 @@ def main() -> None:
             def compressors(seed: int = seed, x: np.ndarray = x, y: np.ndarray = y,
                             cache: dict = cache) -> tuple:
                 if "pair" not in cache:
-                    start = time.perf_counter()
-                    ae = autoencoder_settings(seed, args.quick)
-                    cx = AutoencoderCompressor(**ae).fit(x)
-                    cy = AutoencoderCompressor(**{**ae, "random_state": seed + 1000}).fit(y)
-                    cache["pair"], cache["seconds"] = (cx, cy), time.perf_counter() - start
+                    ae_x, ae_y = autoencoders(seed, args.quick)
+                    cache["pair"], cache["seconds"] = timed(
+                        lambda: (ae_x.fit(x), ae_y.fit(y))
+                    )
                 return cache["pair"]
 
             factories = estimators_for(is_image, seed, args.quick, compressors)
-            todo = [e for e in args.estimators
-                    if e not in skip and (task_name, e, seed, n, factories[e][0]) not in done]
-            # a record of the same cell with other settings is replaced by the new one
-            records[:] = [r for r in records if not (
-                r["task"] == task_name and r["seed"] == seed and r["n"] == n
-                and r["estimator"] in todo)]
-            for est_name in todo:
+            for est_name in [e for e in args.estimators if e not in skip]:
                 settings, factory = factories[est_name]
+                cell = {"task": task_name, "estimator": est_name, "seed": seed, "n": n}
+                if store.get(cell, settings) is not None:
+                    continue  # done with these settings (another setting is recomputed)
                 estimator = factory()
                 rec = run_estimator(estimator, x, y, task=task_name,
                                     true_mi=float(task.mutual_information), seed=seed,
-                                    name=est_name, parameters={"repr": repr(estimator)})
+                                    name=est_name, parameters=json.loads(settings))
                 out = rec.as_dict() | {"settings": settings}
                 if is_image and est_name in ("FlowMI", "KSG", "WeightedKL"):
                     out["seconds"] += cache.get("seconds", 0.0)
                     out["parameters"]["autoencoder_seconds"] = cache.get("seconds", 0.0)
-                records.append(out)
-                done.add((task_name, est_name, seed, n, settings))
+                store.put(cell, settings, out)
                 print(f"{task_name:40s} seed {seed} {est_name:16s} {out['estimate']:10.3f} "
                       f"(true {out['true_mi']:g}) {out['seconds']:7.1f} s", flush=True)
                 report()
     report()
-    header, rows = summarise(records, tasks)
+    header, rows = summarise(store.records(), tasks)
     width = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)] if rows else []
     for line in [header, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(line, width, strict=True)))

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 
 import numpy as np
+from _common import timed
 from rich.console import Console
 from rich.table import Table
 from sklearn.feature_selection import mutual_info_regression
@@ -27,12 +27,6 @@ from infolens.tasks import CorrelatedGaussian
 K = 5
 DIM = 4
 TRUE_MI = 2.0
-
-
-def timed(fn, *args):
-    start = time.perf_counter()
-    value = fn(*args)
-    return value, time.perf_counter() - start
 
 
 def main() -> None:

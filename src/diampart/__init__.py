@@ -4,13 +4,15 @@ d_m(F) is the least x such that F is covered by m sets of diameter <= x. Upper b
 searched partitions (Voronoi + SLSQP, :mod:`diampart.search`, or SAT colourings of a triangulated
 grid, :mod:`diampart.gridsat`) checked in exact rational arithmetic (:mod:`diampart.certificate`), lower
 bounds from finite point sets whose ">= tau" graph is not m-colourable (:mod:`diampart.lower`).
-See docs/diampart.md. Independent of infolens.
+See docs/diampart.md. The library imports nothing from infolens; its command line shares
+infolens' error path (:mod:`infolens._cli`).
 
-Example:
-    >>> from diampart import search_partition, check_certificate
-    >>> res = search_partition("square", 4, restarts=2, seed=0)
-    >>> check_certificate(res.certificate).ok
-    True
+Examples
+--------
+>>> from diampart import search_partition, check_certificate
+>>> res = search_partition("square", 4, restarts=2, seed=0)
+>>> check_certificate(res.certificate).ok
+True
 """
 
 from diampart.certificate import Certificate, CheckReport, check_certificate, load_certificate

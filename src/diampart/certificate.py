@@ -28,6 +28,16 @@ listed twice overlaps its copy. Input is bounded (the ``MAX_*`` constants, docs/
 "Limits") so that no small file makes the checker work for long; reading a file checks the
 JSON types and the limits in one place (:meth:`Certificate.from_json`, :func:`check_limits`)
 and raises a one-line ValueError naming the field.
+
+Examples
+--------
+>>> from fractions import Fraction as F
+>>> half = [((F(0), F(0)), (F(1, 2), F(0)), (F(1, 2), F(1)), (F(0), F(1)))]
+>>> other = [((F(1, 2), F(0)), (F(1), F(0)), (F(1), F(1)), (F(1, 2), F(1)))]
+>>> cert = Certificate("square", 2, F(5, 4), [half, other])
+>>> report = check_certificate(cert)
+>>> report.ok, report.max_squared_diameter
+(True, Fraction(5, 4))
 """
 
 from __future__ import annotations
@@ -148,12 +158,31 @@ def _decimal(x: Fraction, digits: int) -> Decimal:
 
 
 def distinct_decimals(a: Fraction, b: Fraction, *, digits: int = 12, most: int = 60) -> tuple[str, str]:
-    """a and b as decimals with the fewest significant digits (at least ``digits``) that tell
-    them apart, so a message never prints two different numbers alike.
+    """a and b as decimals with the fewest significant digits that tell them apart.
 
-    Example: ``distinct_decimals(Fraction(1, 3), Fraction(1, 3) - Fraction(1, 10**15))`` is
-    ``('0.333333333333333', '0.333333333333332')``. Numbers that agree to ``most`` digits are
-    printed with ``most`` digits (messages also print the difference).
+    So a message never prints two different numbers alike. Numbers that agree to ``most``
+    digits are printed with ``most`` digits (messages also print the difference).
+
+    Parameters
+    ----------
+    a : fractions.Fraction
+        First number.
+    b : fractions.Fraction
+        Second number.
+    digits : int, default=12
+        Least number of significant digits.
+    most : int, default=60
+        Most significant digits.
+
+    Returns
+    -------
+    tuple of str
+        The two decimals.
+
+    Examples
+    --------
+    >>> distinct_decimals(Fraction(1, 3), Fraction(1, 3) - Fraction(1, 10**15))
+    ('0.333333333333333', '0.333333333333332')
     """
     for n in range(digits, most):
         shown_a, shown_b = _decimal(a, n), _decimal(b, n)
@@ -251,7 +280,31 @@ def _json_depth(text: str) -> int:
 
 @dataclass
 class Certificate:
-    """A claimed partition: ``cells[i]`` is a list of convex pieces (tuples of rational points)."""
+    """A claimed partition: d_m(shape) <= sqrt(bound_squared).
+
+    Parameters
+    ----------
+    shape : str
+        The shape's name (:func:`~diampart.shapes.get_shape`).
+    parts : int
+        m, the number of cells.
+    bound_squared : fractions.Fraction
+        The claimed squared diameter bound.
+    cells : list of list of tuple of Point
+        ``cells[i]`` is a list of convex pieces (tuples of rational points, counter-clockwise).
+    tangent_sides : int, default=DEFAULT_TANGENT_SIDES
+        Edges of the polygon Q circumscribed about the disk (disk only).
+    meta : dict, default={}
+        Free-form information (not checked).
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> cert = Certificate("square", 1, F(2), [[((F(0), F(0)), (F(1), F(0)), (F(1), F(1)),
+    ...                                           (F(0), F(1)))]])
+    >>> Certificate.from_json(cert.to_json()) == cert, round(cert.bound, 6)
+    (True, 1.414214)
+    """
 
     shape: str
     parts: int
@@ -266,7 +319,13 @@ class Certificate:
         return math.nextafter(math.sqrt(float(self.bound_squared)), math.inf)
 
     def to_json(self) -> dict:
-        """Plain JSON record; every coordinate is an exact ``"p/q"`` string."""
+        """Plain JSON record; every coordinate is an exact ``"p/q"`` string.
+
+        Returns
+        -------
+        dict
+            The record of :data:`FORMAT`.
+        """
         return {
             "format": FORMAT,
             "shape": self.shape,
@@ -285,8 +344,21 @@ class Certificate:
     def from_json(cls, data: object) -> Certificate:
         """Parse a JSON record: the one place that checks its types, then :func:`check_limits`.
 
-        Raises ValueError naming the field that is malformed or beyond a limit, e.g.
-        ``cells[0].pieces[2][1]: expected a point [x, y], got 5``.
+        Parameters
+        ----------
+        data : object
+            A JSON value (as ``json.loads`` returns it).
+
+        Returns
+        -------
+        Certificate
+            The certificate (not yet checked geometrically).
+
+        Raises
+        ------
+        ValueError
+            Naming the field that is malformed or beyond a limit, e.g.
+            ``cells[0].pieces[2][1]: expected a point [x, y], got 5``.
         """
         if not isinstance(data, dict):
             raise ValueError(f"certificate: expected a JSON object, got {_short(data)}")
@@ -331,6 +403,16 @@ def check_limits(cert: Certificate) -> None:
     (parts, cells, pieces, vertices, tangent_sides), the shape name's length, the digits and
     magnitude of every number, and the span of a torus piece. Lower bounds (m >= 1,
     tangent_sides >= 8, bound_squared >= 0) are conditions the checker reports as failed.
+
+    Parameters
+    ----------
+    cert : Certificate
+        The certificate.
+
+    Raises
+    ------
+    ValueError
+        Naming the first field beyond a limit.
     """
     if not isinstance(cert.shape, str) or len(cert.shape) > MAX_SHAPE_CHARS:
         raise ValueError(f"shape: at most {MAX_SHAPE_CHARS} characters, got {_short(cert.shape)}")
@@ -367,7 +449,30 @@ def check_limits(cert: Certificate) -> None:
 
 @dataclass
 class CheckReport:
-    """Outcome of :func:`check_certificate`; ``failed`` names the first condition that failed."""
+    """Outcome of :func:`check_certificate`.
+
+    Parameters
+    ----------
+    ok : bool
+        Whether the certificate is valid.
+    failed : str or None
+        The first condition that failed (``"shape"``, ``"parts"``, ``"convexity"``,
+        ``"containment"``, ``"overlap"``, ``"area"``, ``"diameter"``), or ``None``.
+    message : str
+        One line saying what was found.
+    bound_squared : fractions.Fraction
+        The certificate's claimed bound.
+    max_squared_diameter : fractions.Fraction or None, default=None
+        The largest exact squared cell diameter (``None`` when the check failed before it).
+    cell_squared_diameters : list of fractions.Fraction, default=[]
+        Every cell's exact squared diameter.
+
+    Examples
+    --------
+    >>> report = CheckReport(False, "parts", "parts must be >= 1, got 0", Fraction(1))
+    >>> report.max_diameter is None, report.as_dict()["failed"]
+    (True, 'parts')
+    """
 
     ok: bool
     failed: str | None
@@ -384,6 +489,7 @@ class CheckReport:
         return math.nextafter(math.sqrt(float(self.max_squared_diameter)), math.inf)
 
     def as_dict(self) -> dict:
+        """The report as JSON (numbers as exact ``"p/q"`` strings)."""
         return {
             "ok": self.ok,
             "failed": self.failed,
@@ -397,7 +503,20 @@ class CheckReport:
 
 
 def save_certificate(cert: Certificate, path: str | os.PathLike) -> Path:
-    """Write the certificate atomically (tmp file, then os.replace)."""
+    """Write the certificate atomically (tmp file, then os.replace).
+
+    Parameters
+    ----------
+    cert : Certificate
+        The certificate.
+    path : str or os.PathLike
+        The file (its directory is created if needed).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -407,9 +526,26 @@ def save_certificate(cert: Certificate, path: str | os.PathLike) -> Path:
 
 
 def parse_certificate(text: str | bytes, *, source: str = "certificate") -> Certificate:
-    """A certificate from JSON text; ValueError (one line, starting with ``source`` or the
-    field) on text that is too long, not UTF-8, nested too deeply, not JSON, or not a
-    certificate within the limits."""
+    """A certificate from JSON text.
+
+    Parameters
+    ----------
+    text : str or bytes
+        The JSON text (bytes must be UTF-8).
+    source : str, default="certificate"
+        Where the text comes from, for error messages.
+
+    Returns
+    -------
+    Certificate
+        The certificate (not yet checked geometrically).
+
+    Raises
+    ------
+    ValueError
+        One line, starting with ``source`` or the field, on text that is too long, not UTF-8,
+        nested too deeply, not JSON, or not a certificate within the limits.
+    """
     if len(text) > MAX_FILE_BYTES:
         unit = "bytes" if isinstance(text, bytes) else "characters"
         raise ValueError(f"{source}: {len(text)} {unit}, more than the limit of {MAX_FILE_BYTES}")
@@ -433,8 +569,23 @@ def parse_certificate(text: str | bytes, *, source: str = "certificate") -> Cert
 
 
 def load_certificate(path: str | os.PathLike) -> Certificate:
-    """Read a certificate file (see :func:`parse_certificate`); ValueError on a missing,
-    unreadable or oversized file too."""
+    """Read a certificate file (see :func:`parse_certificate`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    Certificate
+        The certificate.
+
+    Raises
+    ------
+    ValueError
+        On a missing, unreadable or oversized file too.
+    """
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"file: no such certificate file {str(path)!r}")
@@ -455,6 +606,25 @@ def torus_sup_squared(a: Sequence[Point], b: Sequence[Point]) -> Fraction:
     d_T(x, y) = dist(x - y, Z^2); A - B = hull{a_i - b_j}; on each lattice Voronoi square the
     distance to Z^2 is the distance to that square's lattice point, a convex function, so its
     max over (A - B) cap square is attained at a vertex of the clipped polygon.
+
+    Parameters
+    ----------
+    a : sequence of Point
+        Vertices of the convex polygon A.
+    b : sequence of Point
+        Vertices of the convex polygon B.
+
+    Returns
+    -------
+    fractions.Fraction
+        The squared torus diameter bound of A and B together.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> square = [(F(0), F(0)), (F(1, 2), F(0)), (F(1, 2), F(1, 2)), (F(0), F(1, 2))]
+    >>> torus_sup_squared(square, square)
+    Fraction(1, 2)
     """
     diff = convex_hull([(p[0] - q[0], p[1] - q[1]) for p in a for q in b])
     if len(diff) < 3:
@@ -556,6 +726,18 @@ def cell_squared_diameters(cert: Certificate, shape: Shape | None = None) -> lis
     Polygon shapes: max squared vertex distance over the cell's pieces. Disk: the same after
     clipping every piece to the circumscribed polygon Q. Torus: max over piece pairs of
     :func:`torus_sup_squared`.
+
+    Parameters
+    ----------
+    cert : Certificate
+        The certificate.
+    shape : Shape or None, default=None
+        Its shape, when already built (``None``: built from ``cert.shape``).
+
+    Returns
+    -------
+    list of fractions.Fraction
+        One squared diameter per cell.
     """
     shape = get_shape(cert.shape) if shape is None else shape
     cells = _clip_to_q(cert.cells, shape, cert.tangent_sides) if isinstance(shape, Disk) else cert.cells
@@ -647,8 +829,30 @@ def check_certificate(cert: Certificate) -> CheckReport:
     counter-clockwise, non-degenerate), ``containment`` (polygon shapes: pieces inside the
     shape), ``overlap`` (pairwise disjoint interiors; torus: also against integer translates),
     ``area`` (areas add up to the shape's, or Q's), ``diameter`` (every cell's squared
-    diameter <= bound_squared). Raises ValueError (naming the field) when the certificate is
-    beyond the limits of the format, see :func:`check_limits`.
+    diameter <= bound_squared).
+
+    Parameters
+    ----------
+    cert : Certificate
+        The certificate.
+
+    Returns
+    -------
+    CheckReport
+        ``ok``, the first failed condition and a message.
+
+    Raises
+    ------
+    ValueError
+        Naming the field, when the certificate is beyond the limits of the format
+        (:func:`check_limits`).
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> whole = [((F(0), F(0)), (F(1), F(0)), (F(1), F(1)), (F(0), F(1)))]
+    >>> check_certificate(Certificate("square", 1, F(1), [whole])).failed
+    'diameter'
     """
     check_limits(cert)
     try:

@@ -3,6 +3,12 @@
 Every function here is exact: no floats enter, so comparisons are decisions, not estimates.
 Polygons are tuples of points ``(x, y)`` listed counter-clockwise; convex polygons may have
 collinear vertices.
+
+Examples
+--------
+>>> square = [to_point(p) for p in [(0, 0), (1, 0), (1, 1), (0, 1)]]
+>>> polygon_area(square), is_convex_ccw(square), max_squared_distance(square)
+(Fraction(1, 1), True, Fraction(2, 1))
 """
 
 from __future__ import annotations
@@ -44,6 +50,28 @@ def to_fraction(value: object, *, max_denominator: int | None = None) -> Fractio
 
     A float is first converted exactly and then, when ``max_denominator`` is given, replaced by
     the closest fraction with denominator at most ``max_denominator`` (Fraction.limit_denominator).
+
+    Parameters
+    ----------
+    value : int, fractions.Fraction, str, float or numpy scalar
+        The number (not a bool, not NaN or infinite).
+    max_denominator : int or None, default=None
+        Round floats to a fraction with at most this denominator; ``None``: exact.
+
+    Returns
+    -------
+    fractions.Fraction
+        The rational.
+
+    Raises
+    ------
+    ValueError
+        For a bool, a non-finite float or text that is not a rational.
+
+    Examples
+    --------
+    >>> to_fraction("3/4"), to_fraction(0.1, max_denominator=100)
+    (Fraction(3, 4), Fraction(1, 10))
     """
     if isinstance(value, bool):
         raise ValueError(f"coordinate: expected a number, got {value!r}")
@@ -71,7 +99,20 @@ def to_fraction(value: object, *, max_denominator: int | None = None) -> Fractio
 
 
 def to_point(value: Sequence[object], *, max_denominator: int | None = None) -> Point:
-    """Exact point from a pair of numbers (see :func:`to_fraction`)."""
+    """Exact point from a pair of numbers (see :func:`to_fraction`).
+
+    Parameters
+    ----------
+    value : sequence
+        Two coordinates.
+    max_denominator : int or None, default=None
+        As in :func:`to_fraction`.
+
+    Returns
+    -------
+    Point
+        ``(x, y)`` as Fractions.
+    """
     if len(value) != 2:
         raise ValueError(f"point: expected 2 coordinates, got {len(value)}")
     return (
@@ -81,12 +122,38 @@ def to_point(value: Sequence[object], *, max_denominator: int | None = None) -> 
 
 
 def cross(o: Point, a: Point, b: Point) -> Fraction:
-    """Orientation (a - o) x (b - o): > 0 for a left turn o -> a -> b."""
+    """Orientation (a - o) x (b - o): > 0 for a left turn o -> a -> b.
+
+    Parameters
+    ----------
+    o : Point
+        The common origin.
+    a : Point
+        End of the first vector.
+    b : Point
+        End of the second vector.
+
+    Returns
+    -------
+    fractions.Fraction
+        Twice the signed area of the triangle o, a, b.
+    """
     return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
 
 
 def signed_area(poly: Sequence[Point]) -> Fraction:
-    """Shoelace A = 1/2 sum_i (x_i y_{i+1} - x_{i+1} y_i); positive when counter-clockwise."""
+    """Shoelace A = 1/2 sum_i (x_i y_{i+1} - x_{i+1} y_i); positive when counter-clockwise.
+
+    Parameters
+    ----------
+    poly : sequence of Point
+        The vertices, in order.
+
+    Returns
+    -------
+    fractions.Fraction
+        The signed area.
+    """
     n = len(poly)
     total = Fraction(0)
     for i in range(n):
@@ -97,7 +164,18 @@ def signed_area(poly: Sequence[Point]) -> Fraction:
 
 
 def polygon_area(poly: Sequence[Point]) -> Fraction:
-    """Absolute area of a simple polygon (shoelace)."""
+    """Absolute area of a simple polygon (shoelace).
+
+    Parameters
+    ----------
+    poly : sequence of Point
+        Its vertices in either orientation.
+
+    Returns
+    -------
+    fractions.Fraction
+        ``|signed_area(poly)|``.
+    """
     return abs(signed_area(poly))
 
 
@@ -107,6 +185,16 @@ def is_convex_ccw(poly: Sequence[Point]) -> bool:
     Collinear consecutive vertices are allowed. Test: positive shoelace area, no right turn,
     no edge that doubles back, and the edge directions sweep the circle exactly once (they
     switch between the half-planes "angle in [0, pi)" and "[pi, 2 pi)" exactly twice).
+
+    Parameters
+    ----------
+    poly : sequence of Point
+        The vertices.
+
+    Returns
+    -------
+    bool
+        The verdict.
     """
     n = len(poly)
     if n < 3 or signed_area(poly) <= 0:
@@ -130,13 +218,41 @@ def is_convex_ccw(poly: Sequence[Point]) -> bool:
 
 
 def point_in_convex(p: Point, poly: Sequence[Point]) -> bool:
-    """True when p lies in the closed convex ccw polygon ``poly``."""
+    """True when p lies in the closed convex ccw polygon ``poly``.
+
+    Parameters
+    ----------
+    p : Point
+        The point.
+    poly : sequence of Point
+        A convex polygon, counter-clockwise.
+
+    Returns
+    -------
+    bool
+        Whether p is left of (or on) every edge.
+    """
     n = len(poly)
     return all(cross(poly[i], poly[(i + 1) % n], p) >= 0 for i in range(n))
 
 
 def clip_halfplane(poly: Sequence[Point], a: Point, b: Point) -> list[Point]:
-    """Part of convex ``poly`` left of (or on) the line a -> b (one Sutherland-Hodgman step)."""
+    """Part of convex ``poly`` left of (or on) the line a -> b (one Sutherland-Hodgman step).
+
+    Parameters
+    ----------
+    poly : sequence of Point
+        A convex polygon.
+    a : Point
+        A point of the line.
+    b : Point
+        A second point, giving the line's direction.
+
+    Returns
+    -------
+    list of Point
+        The clipped polygon, without repeated points (possibly empty).
+    """
     out: list[Point] = []
     n = len(poly)
     if n == 0:
@@ -164,6 +280,22 @@ def clip_convex(subject: Sequence[Point], clip: Sequence[Point]) -> list[Point]:
     """Intersection of a convex polygon with a convex ccw polygon (Sutherland-Hodgman 1974).
 
     The cost is len(clip) passes over the subject, so put the polygon with few edges second.
+
+    Parameters
+    ----------
+    subject : sequence of Point
+        The polygon clipped.
+    clip : sequence of Point
+        The convex counter-clockwise polygon it is clipped to.
+
+    Returns
+    -------
+    list of Point
+        The intersection, or an empty list when it has fewer than 3 vertices.
+
+    References
+    ----------
+    Sutherland & Hodgman, "Reentrant polygon clipping", Communications of the ACM 17(1), 1974.
     """
     out = list(subject)
     n = len(clip)
@@ -184,6 +316,18 @@ def clip_by_halfplanes(
     the sign; every other sign, and every value used to place a new vertex, is exact. A cut
     recomputes only the vertices outside and their neighbours (see :func:`_cut`), so N
     half-planes cost N array passes over the polygon, not N Python loops.
+
+    Parameters
+    ----------
+    poly : sequence of Point
+        A convex polygon.
+    halfplanes : sequence of tuple
+        Pairs ``(a, c)`` with ``a`` a Point and ``c`` a Fraction.
+
+    Returns
+    -------
+    list of Point
+        The clipped polygon, or an empty list when less than a triangle is left.
     """
     out = list(poly)
     if not out or not halfplanes:
@@ -261,7 +405,20 @@ def _cut(
 
 
 def intersection_area(p: Sequence[Point], q: Sequence[Point]) -> Fraction:
-    """Area of the intersection of two convex ccw polygons (0 when interiors are disjoint)."""
+    """Area of the intersection of two convex ccw polygons (0 when interiors are disjoint).
+
+    Parameters
+    ----------
+    p : sequence of Point
+        First polygon.
+    q : sequence of Point
+        Second polygon.
+
+    Returns
+    -------
+    fractions.Fraction
+        The area of p cap q.
+    """
     if not _boxes_overlap(bounding_box(p), bounding_box(q)):
         return Fraction(0)
     small, large = (p, q) if len(p) <= len(q) else (q, p)
@@ -274,6 +431,18 @@ def interiors_disjoint(p: Sequence[Point], q: Sequence[Point]) -> bool:
 
     Separating axis theorem for convex polygons: the interiors are disjoint iff some edge line of
     one of them has the other polygon weakly on its outer side.
+
+    Parameters
+    ----------
+    p : sequence of Point
+        A convex polygon, counter-clockwise.
+    q : sequence of Point
+        Another one.
+
+    Returns
+    -------
+    bool
+        Whether no point lies in both interiors (shared edges or corners are allowed).
     """
     if not _boxes_overlap(bounding_box(p), bounding_box(q)):
         return True
@@ -289,7 +458,20 @@ def interiors_disjoint(p: Sequence[Point], q: Sequence[Point]) -> bool:
 
 
 def squared_distance(p: Point, q: Point) -> Fraction:
-    """|p - q|^2."""
+    """|p - q|^2, exactly.
+
+    Parameters
+    ----------
+    p : Point
+        One point.
+    q : Point
+        The other.
+
+    Returns
+    -------
+    fractions.Fraction
+        The squared Euclidean distance.
+    """
     dx = p[0] - q[0]
     dy = p[1] - q[1]
     return dx * dx + dy * dy
@@ -304,6 +486,16 @@ def max_squared_distance(points: Sequence[Point]) -> Fraction:
     to compare exactly: with coordinates below 2^20 in magnitude every float squared distance
     is within 1e-6 * (1 + its value) of the exact one, so the exact maximum is among the pairs
     whose float value is within 1e-5 * (1 + max) of the float maximum.
+
+    Parameters
+    ----------
+    points : sequence of Point
+        The points (e.g. every vertex of a cell's pieces).
+
+    Returns
+    -------
+    fractions.Fraction
+        The squared diameter (0 for fewer than two distinct points).
     """
     hull = convex_hull(points)
     n = len(hull)
@@ -339,7 +531,23 @@ def _float_far_pairs(xy: np.ndarray, rel: float) -> list[tuple[int, int]]:
 
 
 def convex_hull(points: Sequence[Point]) -> list[Point]:
-    """Convex hull, counter-clockwise, without collinear points (Andrew's monotone chain, 1979)."""
+    """Convex hull, counter-clockwise, without collinear points (Andrew's monotone chain).
+
+    Parameters
+    ----------
+    points : sequence of Point
+        Any points.
+
+    Returns
+    -------
+    list of Point
+        The hull's vertices (all distinct points when there are at most two).
+
+    References
+    ----------
+    Andrew, "Another efficient algorithm for convex hulls in two dimensions", Information
+    Processing Letters 9(5), 1979.
+    """
     pts = sorted(set(points))
     if len(pts) <= 2:
         return pts
@@ -357,7 +565,18 @@ def convex_hull(points: Sequence[Point]) -> list[Point]:
 
 
 def bounding_box(poly: Sequence[Point]) -> tuple[Fraction, Fraction, Fraction, Fraction]:
-    """(xmin, ymin, xmax, ymax)."""
+    """The bounding box of a polygon.
+
+    Parameters
+    ----------
+    poly : sequence of Point
+        At least one point.
+
+    Returns
+    -------
+    tuple of fractions.Fraction
+        ``(xmin, ymin, xmax, ymax)``.
+    """
     xs = [p[0] for p in poly]
     ys = [p[1] for p in poly]
     return min(xs), min(ys), max(xs), max(ys)

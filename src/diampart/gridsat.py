@@ -7,7 +7,9 @@ into squares of side 1/resolution and each of those by its two diagonals into 4 
 exact). An m-colouring of the pieces with no monochromatic conflicting pair is a partition into
 m cells (a cell: the pieces of one colour) whose diameter is at most b: every pair of its points
 lies in some pair of its pieces. "Is there such a colouring" is a CNF (see
-:func:`diampart.lower.find_colouring`) for CaDiCaL.
+:func:`diampart.lower.find_colouring`) for CaDiCaL (Biere et al., "CaDiCaL, Kissat, Paracooba,
+Plingeling and Treengeling entering the SAT Competition 2020", through PySAT: Ignatiev, Morgado
+& Marques-Silva, "PySAT: A Python Toolkit for Prototyping with SAT Oracles", SAT 2018).
 
 The diameter of every cell is one of the finitely many pair values sup d(P, Q)^2, so a binary
 search over those values finds the smallest bound at which this grid is m-colourable: the best
@@ -15,8 +17,10 @@ partition whose cells are unions of grid pieces. The colouring becomes a
 :class:`~diampart.certificate.Certificate` (a square of one colour is one piece) that is checked
 exactly before it is returned. A cell need not be connected: d_m counts covers by m sets.
 
-This is the search that reaches the published torus bound for m = 6, sqrt(17)/8 = |(1/8, 1/2)|,
-on the 1/8 grid; the Voronoi search (:mod:`diampart.search`) stops at 2 sin 15 deg there.
+This is the search that reaches the published torus bound for m = 6 (Protasov, Tolmachev &
+Voronov, "Optimal partitions of the flat torus into parts of smaller diameter",
+arXiv:2402.03997), sqrt(17)/8 = |(1/8, 1/2)|, on the 1/8 grid; the Voronoi search
+(:mod:`diampart.search`) stops at 2 sin 15 deg there.
 """
 
 from __future__ import annotations
@@ -40,9 +44,36 @@ _EPS = 1e-6
 
 
 class GridPieces:
-    """The triangulated 1/resolution grid on [0, 1]^2: its 4 * resolution^2 triangles, as
-    integer vertices in units of 1/(2 resolution) (``units``) and as exact rational points
-    (``exact``)."""
+    """The triangulated 1/resolution grid on [0, 1]^2: its 4 * resolution^2 triangles.
+
+    Parameters
+    ----------
+    resolution : int
+        Grid squares per side (>= 1).
+
+    Attributes
+    ----------
+    units : numpy.ndarray of shape (4 * resolution ** 2, 3, 2)
+        The triangles' vertices as integers in units of 1/(2 resolution).
+    exact : list of tuple of Point
+        The same triangles as exact rational points, counter-clockwise.
+
+    Raises
+    ------
+    ValueError
+        When ``resolution`` is not an integer >= 1.
+
+    References
+    ----------
+    Mesh partitions searched with a SAT solver, as in Protasov, Tolmachev & Voronov, "Optimal
+    partitions of the flat torus into parts of smaller diameter", arXiv:2402.03997.
+
+    Examples
+    --------
+    >>> pieces = GridPieces(2)
+    >>> len(pieces), pieces.exact[0][2]
+    (16, (Fraction(1, 4), Fraction(1, 4)))
+    """
 
     def __init__(self, resolution: int) -> None:
         if isinstance(resolution, bool) or not isinstance(resolution, int | np.integer) or resolution < 1:
@@ -121,6 +152,23 @@ def pair_squared_sups(shape: Shape, pieces: GridPieces) -> np.ndarray:
     Floats: exact integers for the square; for the torus the sup of the distance to the lattice
     over the difference polygon (see :func:`_torus_sups`, rounding error only). The bound a
     partition claims is recomputed in exact arithmetic and checked by the certificate checker.
+
+    Parameters
+    ----------
+    shape : Shape
+        The unit square or the torus.
+    pieces : GridPieces
+        The grid.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n, n)
+        The pair values.
+
+    Raises
+    ------
+    ValueError
+        For another shape.
     """
     _check_shape(shape)
     t = pieces.units.astype(np.float64)
@@ -139,8 +187,27 @@ def colour_pieces(
     sups: np.ndarray, parts: int, bound_units: float, *, solver: str = "cadical153",
     conflict_budget: int | None = None,
 ) -> list[int] | None | bool:
-    """Colours (one per piece) with no monochromatic pair above ``bound_units``; False when the
-    solver proves there is none, None when it runs out of ``conflict_budget``."""
+    """Colours (one per piece) with no monochromatic pair above ``bound_units``.
+
+    Parameters
+    ----------
+    sups : numpy.ndarray of shape (n, n)
+        Pair values (:func:`pair_squared_sups`).
+    parts : int
+        Number of colours.
+    bound_units : float
+        The squared bound, in grid units^2.
+    solver : str, default="cadical153"
+        PySAT solver name.
+    conflict_budget : int or None, default=None
+        Conflict limit of the solver; ``None``: none.
+
+    Returns
+    -------
+    list of int or bool or None
+        A colour per piece; False when the solver proves there is none; None when it runs out
+        of ``conflict_budget``.
+    """
     if np.any(np.diag(sups) > bound_units):
         return False
     iu, ju = np.nonzero(np.triu(sups > bound_units, 1))
@@ -184,7 +251,33 @@ def grid_sat_partition(
 
     A SAT call that runs out of ``conflict_budget`` (or of ``time_limit`` for the whole search)
     counts as "not colourable", so the result is the best bound proved colourable, which may be
-    above the grid's true optimum. Returns None when no bound up to the largest pair value works.
+    above the grid's true optimum.
+
+    Parameters
+    ----------
+    shape : Shape or str
+        ``"torus"`` or ``"square"`` (or the shape object).
+    parts : int
+        m >= 1, the number of cells.
+    resolution : int, default=8
+        Grid squares per side.
+    solver : str, default="cadical153"
+        PySAT solver name.
+    conflict_budget : int or None, default=200_000
+        Conflict limit of every SAT call.
+    time_limit : float or None, default=None
+        Stop the binary search after this many seconds (once a colouring is found).
+
+    Returns
+    -------
+    SearchResult or None
+        The checked partition; None when no bound up to the largest pair value works.
+
+    Examples
+    --------
+    >>> res = grid_sat_partition("square", 4, resolution=2)
+    >>> res.report.ok, res.certificate.bound_squared  # four quarters: diameter sqrt(2)/2
+    (True, Fraction(1, 2))
     """
     start = time.perf_counter()
     shape = get_shape(shape) if isinstance(shape, str) else shape

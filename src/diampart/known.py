@@ -1,7 +1,16 @@
-"""Known values of d_m from REFERENCE.md section 4 (unit-diameter disk, unit square, unit
-equilateral triangle, flat torus R^2/Z^2). Values are (lower, upper); proven ones have
-lower == upper. Sources: the talk's table; the torus brackets for m = 4..7 are from Protasov,
-Tolmachev, Voronov, arXiv 2402.03997 (lower ends by SAT on grids, upper ends by partitions).
+"""Known values of d_m (unit-diameter disk, unit square, unit equilateral triangle, flat torus
+R^2/Z^2). Values are (lower, upper); proven ones have lower == upper.
+
+Sources: the torus values, d_1 = d_2 = sqrt(2)/2, d_3 = sqrt(13)/6 and the brackets for
+m = 4..7 (lower ends by SAT on grids, upper ends by partitions), are from Protasov, Tolmachev &
+Voronov, "Optimal partitions of the flat torus into parts of smaller diameter",
+arXiv:2402.03997. The disk, square and triangle values are the classical proven values of this
+Borsuk-type problem (see the literature cited in that paper's introduction).
+
+Examples
+--------
+>>> round(known_value("torus", 3)[0], 6), known_value("disk", 100)
+(0.600925, None)
 """
 
 from __future__ import annotations
@@ -36,5 +45,18 @@ KNOWN: dict[tuple[str, int], tuple[float, float]] = {
 
 
 def known_value(shape: str, parts: int) -> tuple[float, float] | None:
-    """(lower, upper) bracket of d_m for the shape, or None when not tabulated."""
+    """The (lower, upper) bracket of d_m for the shape.
+
+    Parameters
+    ----------
+    shape : str
+        ``"disk"``, ``"square"``, ``"triangle"`` or ``"torus"``.
+    parts : int
+        m, the number of parts.
+
+    Returns
+    -------
+    tuple of float or None
+        ``(lower, upper)``, equal for a proven value; ``None`` when not tabulated.
+    """
     return KNOWN.get((shape, parts))

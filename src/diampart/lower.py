@@ -12,6 +12,18 @@ points at distance >= tau. So if G_tau(X) is not m-colourable, d_m(F) >= tau.
   built in exact arithmetic; the UNSAT answer is the solver's (not proof-checked here). The
   final UNSAT instance is re-solved by a second, independent solver (Glucose 4 by default) and
   the bound records who confirmed it in ``confirmed_by``.
+
+The grid-graph lower bounds follow Protasov, Tolmachev & Voronov, "Optimal partitions of the
+flat torus into parts of smaller diameter", arXiv:2402.03997. Solvers: CaDiCaL (Biere et al.,
+SAT Competition 2020) and Glucose (Audemard & Simon, "Predicting Learnt Clauses Quality in
+Modern SAT Solvers", IJCAI 2009), through PySAT (Ignatiev, Morgado & Marques-Silva, "PySAT: A
+Python Toolkit for Prototyping with SAT Oracles", SAT 2018).
+
+Examples
+--------
+>>> lb = point_lower_bound("triangle", 2, restarts=2)
+>>> round(lb.value, 6), lb.confirmed_by  # d_2 of the unit triangle is 1
+(1.0, 'clique')
 """
 
 from __future__ import annotations
@@ -53,7 +65,40 @@ CLIQUE_WITNESS = "clique"
 
 @dataclass
 class LowerBound:
-    """d_m(shape) >= sqrt(tau_squared), witnessed by ``points`` (see ``method``)."""
+    """d_m(shape) >= sqrt(tau_squared), witnessed by ``points`` (see ``method``).
+
+    Parameters
+    ----------
+    shape : str
+        The shape's name.
+    parts : int
+        m.
+    tau_squared : fractions.Fraction
+        The bound, squared (exact).
+    points : list of Point
+        The witness: rational points of the true shape whose ">= tau" graph is not
+        m-colourable.
+    method : str
+        How it was found.
+    seconds : float, default=0.0
+        Wall time.
+    details : dict, default={}
+        Method-specific numbers (points, SAT calls, grid).
+    confirmed_by : str or None, default=None
+        Who else proved the graph not m-colourable (see the attribute).
+
+    References
+    ----------
+    Distance-graph lower bounds as in Protasov, Tolmachev & Voronov, "Optimal partitions of
+    the flat torus into parts of smaller diameter", arXiv:2402.03997.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> lb = LowerBound("square", 1, F(2), [(F(0), F(0)), (F(1), F(1))], "2 points")
+    >>> round(lb.value, 6), lb.as_dict()["tau_squared"]
+    (1.414214, '2')
+    """
 
     shape: str
     parts: int
@@ -73,6 +118,7 @@ class LowerBound:
         return math.nextafter(math.sqrt(float(self.tau_squared)), -math.inf)
 
     def as_dict(self) -> dict:
+        """The bound as JSON (exact numbers as ``"p/q"`` strings)."""
         return {
             "shape": self.shape,
             "parts": self.parts,
@@ -91,6 +137,18 @@ def in_true_shape(shape: Shape, p: Point) -> bool:
     """Exact membership in the true shape (not its rational outer stand-in).
 
     Triangle (apex (1/2, sqrt 3/2)): 0 <= y and y <= sqrt(3) min(x, 1 - x), decided by squaring.
+
+    Parameters
+    ----------
+    shape : Shape
+        The shape.
+    p : Point
+        A rational point.
+
+    Returns
+    -------
+    bool
+        Whether ``p`` lies in the true shape.
     """
     if isinstance(shape, ConvexPolygon) and shape.name == "triangle":
         x, y = p
@@ -100,7 +158,22 @@ def in_true_shape(shape: Shape, p: Point) -> bool:
 
 
 def exact_squared_distance(shape: Shape, p: Point, q: Point) -> Fraction:
-    """|p - q|^2, or on the torus min_k |p - q - k|^2 (k from floor/ceil of each coordinate)."""
+    """|p - q|^2, or on the torus min_k |p - q - k|^2 (k from floor/ceil of each coordinate).
+
+    Parameters
+    ----------
+    shape : Shape
+        Decides the metric (torus or plane).
+    p : Point
+        First point.
+    q : Point
+        Second point.
+
+    Returns
+    -------
+    fractions.Fraction
+        The squared distance, exactly.
+    """
     dx, dy = p[0] - q[0], p[1] - q[1]
     if isinstance(shape, FlatTorus):
         fx = min((dx - math.floor(dx)) ** 2, (dx - math.ceil(dx)) ** 2)
@@ -110,7 +183,20 @@ def exact_squared_distance(shape: Shape, p: Point, q: Point) -> Fraction:
 
 
 def min_squared_distance(shape: Shape, points: list[Point]) -> Fraction:
-    """Smallest pairwise squared distance, exactly."""
+    """Smallest pairwise squared distance, exactly.
+
+    Parameters
+    ----------
+    shape : Shape
+        Decides the metric (:func:`exact_squared_distance`).
+    points : list of Point
+        At least two points.
+
+    Returns
+    -------
+    fractions.Fraction
+        min over pairs i < j.
+    """
     return min(
         exact_squared_distance(shape, points[i], points[j])
         for i in range(len(points))
@@ -127,7 +213,32 @@ def _float_dist2(shape: Shape, z: np.ndarray) -> np.ndarray:
 def point_lower_bound(
     shape: Shape | str, parts: int, *, restarts: int = 8, seed: int = 0
 ) -> LowerBound:
-    """m + 1 points of the shape with the largest exact minimal distance found (max-min SLSQP)."""
+    """m + 1 points of the shape with the largest exact minimal distance found (max-min SLSQP).
+
+    The m + 1 points pairwise >= tau apart cannot be m-coloured (pigeonhole), so
+    d_m >= tau; the points are rational points of the true shape and tau is exact.
+
+    Parameters
+    ----------
+    shape : Shape or str
+        The shape, or its name.
+    parts : int
+        m >= 1.
+    restarts : int, default=8
+        Random starts of SLSQP.
+    seed : int, default=0
+        Seed of the starts.
+
+    Returns
+    -------
+    LowerBound
+        With ``confirmed_by="clique"``.
+
+    Raises
+    ------
+    RuntimeError
+        When no start gives rational points inside the shape.
+    """
     shape = get_shape(shape) if isinstance(shape, str) else shape
     if parts < 1:
         raise ValueError(f"parts: expected an integer >= 1, got {parts}")
@@ -197,6 +308,25 @@ def grid_points(shape: Shape | str, resolution: int, *, circle_points: int = 0) 
     Square [0,1]^2 and torus: (i/g, j/g); triangle: the points of the g-grid inside it; disk of
     radius r: (r i/g, r j/g) inside it, plus ``circle_points`` rational points exactly on the
     circle at equally spaced angles.
+
+    Parameters
+    ----------
+    shape : Shape or str
+        The shape, or its name.
+    resolution : int
+        g, grid points per unit (>= 1).
+    circle_points : int, default=0
+        Extra points on the circle (disk only).
+
+    Returns
+    -------
+    list of Point
+        Distinct points of the true shape.
+
+    Examples
+    --------
+    >>> len(grid_points("torus", 3)), len(grid_points("square", 2))
+    (9, 9)
     """
     shape = get_shape(shape) if isinstance(shape, str) else shape
     g = int(resolution)
@@ -232,6 +362,27 @@ def colouring_cnf(n: int, edges: list[tuple[int, int]], colours: int, clique: li
     Variable x_{v,c} = v * colours + c + 1. Clauses: (x_{v,0} or ... or x_{v,m-1}) for every v;
     (not x_{u,c} or not x_{v,c}) for every edge and colour; vertex clique[i] gets colour i
     (symmetry breaking, valid because the clique's colours are distinct in any colouring).
+
+    Parameters
+    ----------
+    n : int
+        Number of vertices.
+    edges : list of tuple of int
+        Edges ``(u, v)``.
+    colours : int
+        Number of colours.
+    clique : list of int
+        Vertices of a clique, given colours 0, 1, ... (at most ``colours`` are used).
+
+    Returns
+    -------
+    pysat.formula.CNF
+        The formula.
+
+    Examples
+    --------
+    >>> len(colouring_cnf(3, [(0, 1), (1, 2)], 2, [0, 1]).clauses)  # 3 + 2 * 2 + 2
+    9
     """
     cnf = CNF()
     for v in range(n):
@@ -248,9 +399,34 @@ def find_colouring(
     n: int, edges: list[tuple[int, int]], colours: int, *, solver: str = "cadical153",
     conflict_budget: int | None = None, clique: list[int] | None = None,
 ) -> list[int] | bool | None:
-    """A proper colouring (colour per vertex) when the solver finds one, False when there is none
-    (a clique of colours + 1 vertices, or UNSAT), None when it runs out of ``conflict_budget``.
-    ``clique``: vertices given colours 0, 1, ... for symmetry breaking (default: a greedy clique).
+    """A proper colouring of the graph with ``colours`` colours, if the solver finds one.
+
+    Parameters
+    ----------
+    n : int
+        The graph's vertices are 0..n-1.
+    edges : list of tuple of int
+        Pairs ``(u, v)`` that must get different colours.
+    colours : int
+        Colours available.
+    solver : str, default="cadical153"
+        PySAT solver name.
+    conflict_budget : int or None, default=None
+        Conflict limit; ``None``: none.
+    clique : list of int or None, default=None
+        Vertices given colours 0, 1, ... for symmetry breaking; ``None``: a greedy clique.
+
+    Returns
+    -------
+    list of int or bool or None
+        A colour per vertex; False when there is none (a clique of colours + 1 vertices, or
+        UNSAT); None when the solver runs out of ``conflict_budget``.
+
+    Examples
+    --------
+    >>> triangle = [(0, 1), (1, 2), (0, 2)]
+    >>> find_colouring(3, triangle, 2), len(find_colouring(3, triangle, 3))
+    (False, 3)
     """
     if clique is None:
         clique = _greedy_clique(n, edges, colours + 1)
@@ -276,7 +452,26 @@ def is_colourable(
     n: int, edges: list[tuple[int, int]], colours: int, *, solver: str = "cadical153",
     conflict_budget: int | None = None,
 ) -> bool | None:
-    """True/False when the solver decides m-colourability, None when it runs out of budget."""
+    """Whether the graph is ``colours``-colourable, as the solver decides it.
+
+    Parameters
+    ----------
+    n : int
+        Vertices 0..n-1 of the graph.
+    edges : list of tuple of int
+        Its edges.
+    colours : int
+        m, the number of colours.
+    solver : str, default="cadical153"
+        As in :func:`find_colouring`.
+    conflict_budget : int or None, default=None
+        As in :func:`find_colouring`.
+
+    Returns
+    -------
+    bool or None
+        True/False when decided, None when the solver runs out of budget.
+    """
     answer = find_colouring(n, edges, colours, solver=solver, conflict_budget=conflict_budget)
     return answer if answer is None or answer is False else True
 
@@ -287,9 +482,29 @@ def confirm_not_colourable(
 ) -> str | None:
     """Independent confirmation that the graph is not ``colours``-colourable.
 
-    Returns ``"clique"`` when a clique of colours + 1 vertices is found (exact), else the
-    solver's name when it also answers UNSAT, or None when it runs out of its budget. Raises
-    RuntimeError when it finds a colouring: the two solvers disagree, so no bound may be claimed.
+    Parameters
+    ----------
+    n : int
+        Vertex count of the graph reported UNSAT.
+    edges : list of tuple of int
+        Its edges, built exactly.
+    colours : int
+        The number of colours it was reported not colourable with.
+    solver : str, default=CONFIRM_SOLVER
+        The second PySAT solver.
+    conflict_budget : int or None, default=None
+        Its conflict limit.
+
+    Returns
+    -------
+    str or None
+        ``"clique"`` when a clique of colours + 1 vertices is found (exact), else the solver's
+        name when it also answers UNSAT, or None when it runs out of its budget.
+
+    Raises
+    ------
+    RuntimeError
+        When it finds a colouring: the two solvers disagree, so no bound may be claimed.
     """
     if len(_greedy_clique(n, edges, colours + 1)) > colours:
         return CLIQUE_WITNESS
@@ -340,6 +555,50 @@ def sat_lower_bound(
     exhausted) count as colourable, which can only lower the bound. The final UNSAT graph is
     then re-solved by ``confirm_solver`` (see :func:`confirm_not_colourable`); the result is in
     ``confirmed_by``.
+
+    Parameters
+    ----------
+    shape : Shape or str
+        The shape, or its name.
+    parts : int
+        m >= 1.
+    resolution : int, default=10
+        Grid points per unit (:func:`grid_points`).
+    circle_points : int, default=0
+        Extra points on the circle (disk).
+    points : list of Point or None, default=None
+        Use these points instead of the grid.
+    solver : str, default="cadical153"
+        PySAT solver of the binary search.
+    conflict_budget : int or None, default=200_000
+        Conflict limit of every call.
+    time_limit : float or None, default=None
+        Stop the binary search after this many seconds.
+    confirm_solver : str or None, default=CONFIRM_SOLVER
+        Second solver that re-solves the final graph; ``None``: no confirmation.
+    confirm_budget : int or None, default=2_000_000
+        Its conflict limit.
+
+    Returns
+    -------
+    LowerBound
+        The largest tau proven.
+
+    Raises
+    ------
+    ValueError
+        For ``parts < 1`` or too few points.
+
+    References
+    ----------
+    Protasov, Tolmachev & Voronov, "Optimal partitions of the flat torus into parts of smaller
+    diameter", arXiv:2402.03997 (grid graphs and SAT).
+
+    Examples
+    --------
+    >>> lb = sat_lower_bound("square", 2, resolution=2)
+    >>> lb.tau_squared, lb.confirmed_by  # d_2 of the unit square is sqrt(5)/2
+    (Fraction(5, 4), 'glucose4')
     """
     shape = get_shape(shape) if isinstance(shape, str) else shape
     if parts < 1:
@@ -396,7 +655,21 @@ def confirm_lower_bound(
     """Re-prove a bound independently: rebuild G_tau from ``bound.points`` in exact arithmetic
     (edges: squared distance >= tau_squared) and pass it to :func:`confirm_not_colourable`.
 
-    ``shape`` defaults to the shape named in the bound (pass it for shapes built in code).
+    Parameters
+    ----------
+    bound : LowerBound
+        The bound to re-prove.
+    shape : Shape or str or None, default=None
+        Its shape; ``None``: the shape named in the bound (pass it for shapes built in code).
+    solver : str, default=CONFIRM_SOLVER
+        The second PySAT solver.
+    conflict_budget : int or None, default=2_000_000
+        Its conflict limit.
+
+    Returns
+    -------
+    str or None
+        As :func:`confirm_not_colourable`.
     """
     shape = get_shape(bound.shape) if shape is None else shape
     shape = get_shape(shape) if isinstance(shape, str) else shape

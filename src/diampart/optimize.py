@@ -1,6 +1,7 @@
 """Minimise the largest cell diameter of a :class:`~diampart.voronoi.Layout` (SLSQP).
 
-Problem (Kraft 1988, SLSQP as in scipy.optimize.minimize):
+Problem (SLSQP as in scipy.optimize.minimize: Kraft, "A software package for sequential
+quadratic programming", DFVLR-FB 88-28, 1988):
 
     minimise t  over (vertex parameters, t)
     subject to  t >= |p_a - p_b|^2         for every pair of points of one cell,
@@ -40,6 +41,29 @@ class CellPoints:
 
     Point k is ``lin[k] @ V + shift[k]`` when ``arc[k]`` is None, otherwise the circle point at
     angle (1 - s) theta_a + s (theta_b + 2 pi w) for ``arc[k] = (a, b, w, s)``.
+
+    Parameters
+    ----------
+    lin : numpy.ndarray of shape (n_points, n_vertices)
+        Linear combinations of the vertex positions.
+    shift : numpy.ndarray of shape (n_points, 2)
+        Constant shifts (torus translates).
+    arc : list of tuple or None
+        Arc parameters ``(a, b, w, s)`` of arc samples, None for the others.
+    diameter_sets : list of numpy.ndarray
+        Per cell, the indices of the points whose pairwise distances bound its diameter.
+    outlines : list of numpy.ndarray
+        Per cell, the indices of its vertices in order (convexity constraints).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diampart.shapes import get_shape
+    >>> from diampart.voronoi import build_layout
+    >>> layout = build_layout(get_shape("square"), np.array([[0.25, 0.5], [0.75, 0.5]]))
+    >>> points = cell_points(layout)
+    >>> points.lin.shape[1] == layout.n_vertices, len(points.outlines)
+    (True, 2)
     """
 
     lin: np.ndarray
@@ -50,7 +74,18 @@ class CellPoints:
 
 
 def cell_points(layout: Layout) -> CellPoints:
-    """Points (vertices, arc and torus-edge samples) and, per cell, the diameter set and outline."""
+    """Points (vertices, arc and torus-edge samples) and, per cell, the diameter set and outline.
+
+    Parameters
+    ----------
+    layout : Layout
+        The layout.
+
+    Returns
+    -------
+    CellPoints
+        The points the objective and the constraints use.
+    """
     nv = layout.n_vertices
     lin_rows, shifts, arcs = [], [], []
     diameter_sets, outlines = [], []
@@ -257,7 +292,27 @@ class _Problem:
 
 
 def layout_diameter(layout: Layout) -> float:
-    """Largest sampled cell diameter of the layout (floats)."""
+    """Largest sampled cell diameter of the layout (floats).
+
+    Parameters
+    ----------
+    layout : Layout
+        The layout.
+
+    Returns
+    -------
+    float
+        max over cells of the largest distance between their points.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diampart.shapes import get_shape
+    >>> from diampart.voronoi import build_layout
+    >>> layout = build_layout(get_shape("square"), np.array([[0.25, 0.5], [0.75, 0.5]]))
+    >>> round(layout_diameter(layout), 6)  # two 1/2 x 1 halves
+    1.118034
+    """
     return math.sqrt(_Problem(layout).max_sq(layout.params))
 
 
@@ -267,9 +322,30 @@ def optimise_layout(
     """SLSQP on the layout's parameters; returns the improved layout and its float diameter.
 
     Several rounds re-linearise the torus rounding k = round(z) and arc sample counts. A round
-    whose result violates the constraints by more than 1e-9 is discarded. ``convex=False`` drops
-    the convexity constraints (cells may become non-convex; the exact check then decides
-    whether the result is still a tiling).
+    whose result violates the constraints by more than 1e-9 is discarded.
+
+    Parameters
+    ----------
+    layout : Layout
+        The starting layout.
+    rounds : int, default=3
+        Most SLSQP runs.
+    maxiter : int, default=300
+        Iterations per run.
+    convex : bool, default=True
+        Keep cells convex; ``False`` drops the convexity constraints (cells may become
+        non-convex; the exact check then decides whether the result is still a tiling).
+
+    Returns
+    -------
+    layout : Layout
+        The best layout found.
+    diameter : float
+        Its largest sampled cell diameter.
+
+    References
+    ----------
+    Kraft, "A software package for sequential quadratic programming", DFVLR-FB 88-28, 1988.
     """
     best = layout
     best_val = _Problem(layout).max_sq(layout.params)

@@ -43,6 +43,31 @@ def longest_chord(
 
     Boundary points are sampled; on the disk they are first projected into the disk (cells are
     piece cap disk); on the torus the length is min_k |x - y - k| and y is returned as y + k.
+
+    Parameters
+    ----------
+    cell : list of tuple of Point
+        The cell's pieces.
+    torus : bool, default=False
+        Measure torus distances.
+    radius : float or None, default=None
+        The disk's radius (disk only).
+    samples : int, default=40
+        Samples per piece edge (fewer for cells with many edges).
+
+    Returns
+    -------
+    a, b : numpy.ndarray of shape (2,)
+        The chord's endpoints.
+    length : float
+        Its length.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> square = ((F(0), F(0)), (F(1), F(0)), (F(1), F(1)), (F(0), F(1)))
+    >>> round(longest_chord([square])[2], 6)
+    1.414214
     """
     edges = sum(len(piece) for piece in cell)
     # at most ~MAX_CHORD_POINTS boundary samples: grid SAT cells have dozens of pieces
@@ -60,7 +85,22 @@ def longest_chord(
 def plot_certificate(
     cert: Certificate, path: str | os.PathLike | None = None, *, title: str | None = None
 ) -> plt.Figure:
-    """Draw the partition; saves a PNG when ``path`` is given. Returns the figure."""
+    """Draw the partition: cells in colours, the longest chord of each, the checked bound.
+
+    Parameters
+    ----------
+    cert : Certificate
+        The partition.
+    path : str or os.PathLike or None, default=None
+        Save a PNG there (and close the figure).
+    title : str or None, default=None
+        The title; ``None``: the shape, m and the checked bound.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     shape = get_shape(cert.shape)
     fig, ax = plt.subplots(figsize=(5, 5))
     colours = plt.get_cmap("tab10" if len(cert.cells) <= 10 else "tab20")

@@ -1,7 +1,8 @@
 """Upper bounds: search for a partition with a small largest cell diameter, then certify it.
 
 Pipeline (after Voronov, Tolmachev, Protasov, Neopryatnaya, MOTOR 2023, and Protasov, Tolmachev,
-Voronov, arXiv 2402.03997): well-spread seeds (farthest-point or Lloyd), their Voronoi cells
+Voronov, "Optimal partitions of the flat torus into parts of smaller diameter",
+arXiv:2402.03997): well-spread seeds (farthest-point or Lloyd), their Voronoi cells
 (periodic on the torus), SLSQP on the cell vertices (:mod:`diampart.optimize`), many seeded
 restarts. The best float layout is rounded to rationals and turned into a
 :class:`~diampart.certificate.Certificate`, which is then checked exactly; only a certificate
@@ -65,7 +66,29 @@ BOUND_DIGITS = 10**15
 
 @dataclass
 class SearchResult:
-    """Best checked partition found; ``float_diameter`` is the optimiser's (numerical) value."""
+    """Best checked partition found.
+
+    Parameters
+    ----------
+    certificate : Certificate
+        The checked partition.
+    report : CheckReport
+        Its check.
+    float_diameter : float
+        The optimiser's (numerical) value of the largest cell diameter.
+    restarts : int
+        Restarts run (or SAT calls, for the grid search).
+    seconds : float
+        Wall time of the search.
+    history : list of float, default=[]
+        The optimiser's value of every restart.
+
+    Examples
+    --------
+    >>> res = search_partition("square", 2, restarts=2, seed=0)
+    >>> res.report.ok, round(res.diameter, 6)  # sqrt(5)/2
+    (True, 1.118034)
+    """
 
     certificate: Certificate
     report: CheckReport
@@ -76,15 +99,36 @@ class SearchResult:
 
     @property
     def diameter(self) -> float:
-        """Checked upper bound sqrt(bound_squared)."""
+        """Checked upper bound sqrt(bound_squared), rounded up."""
         return self.certificate.bound
 
 
 def triangulate(poly: list[Point]) -> list[tuple[Point, ...]]:
     """Convex pieces of a simple ccw polygon: itself if convex, else ear-clipping triangles.
 
-    Exact (Fractions); degenerate (zero-area) ears are dropped. Raises ValueError when no ear
-    is found (the polygon is not simple).
+    Exact (Fractions); degenerate (zero-area) ears are dropped.
+
+    Parameters
+    ----------
+    poly : list of Point
+        A simple polygon, counter-clockwise.
+
+    Returns
+    -------
+    list of tuple of Point
+        Convex pieces whose areas add up to the polygon's, with disjoint interiors.
+
+    Raises
+    ------
+    ValueError
+        When no ear is found or the pieces do not tile the polygon (it is not simple).
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> ell = [(F(0), F(0)), (F(2), F(0)), (F(2), F(1)), (F(1), F(1)), (F(1), F(2)), (F(0), F(2))]
+    >>> len(triangulate(ell))
+    4
     """
     pts = [p for i, p in enumerate(poly) if p != poly[i - 1]]
     if len(pts) >= 3 and is_convex_ccw(pts):
@@ -178,8 +222,22 @@ _RANK = {"fixed": 3, "edge": 2, "circle": 1, "free": 0}
 
 
 def merge_close_vertices(layout: Layout, tol: float = MERGE_DISTANCE) -> Layout:
-    """Merge vertices closer than ``tol`` (modulo Z^2 on the torus) into one, so that rounding
-    cannot open a sliver between two ends of an edge the optimiser collapsed."""
+    """Merge vertices closer than ``tol`` (modulo Z^2 on the torus) into one.
+
+    So that rounding cannot open a sliver between two ends of an edge the optimiser collapsed.
+
+    Parameters
+    ----------
+    layout : Layout
+        A float layout.
+    tol : float, default=MERGE_DISTANCE
+        Vertices closer than this become one.
+
+    Returns
+    -------
+    Layout
+        The layout with merged vertices (``layout`` itself when nothing merges).
+    """
     v, _ = layout.vertex_positions()
     n = len(v)
     torus = isinstance(layout.shape, FlatTorus)
@@ -235,6 +293,23 @@ def layout_certificate(
     Cells become convex pieces (ear-clipped when a rounded cell is not convex). On the disk an
     arc from angle theta_a to theta_b is split so each sub-arc spans < pi/2 and gets a cap
     piece; the caps of all cells tile the ring between the cells' chords and radius 2r.
+
+    Parameters
+    ----------
+    layout : Layout
+        An optimised float layout.
+    parts : int
+        m, the number of cells.
+    tangent_sides : int, default=DEFAULT_TANGENT_SIDES
+        Edges of the disk's circumscribed polygon Q.
+    meta : dict or None, default=None
+        Recorded in the certificate.
+
+    Returns
+    -------
+    Certificate
+        With ``bound_squared`` the exact checked value rounded up to a multiple of
+        1/:data:`BOUND_DIGITS` (not yet checked for overlaps and coverage).
     """
     shape = layout.shape
     layout = merge_close_vertices(layout)
@@ -292,6 +367,49 @@ def search_partition(
     (default: on the torus for m >= 4) each kept layout also gets a midpoint on every edge and a
     second SLSQP run without the convexity constraints, so cell boundaries may bend; the exact
     check decides whether the bent layout is still a tiling.
+
+    Parameters
+    ----------
+    shape : Shape or str
+        The shape, or its name (:func:`~diampart.shapes.get_shape`).
+    parts : int
+        m >= 1, the number of cells.
+    restarts : int, default=16
+        Seeded restarts (>= 1).
+    seed : int, default=0
+        Seed of the restarts.
+    time_limit : float or None, default=None
+        Stop starting restarts after this many seconds (at least one runs).
+    tangent_sides : int, default=DEFAULT_TANGENT_SIDES
+        Edges of the disk's circumscribed polygon Q.
+    keep : int, default=4
+        Distinct float layouts certified.
+    refine : bool or None, default=None
+        Also try bent edges; ``None``: on the torus for m >= 4.
+
+    Returns
+    -------
+    SearchResult
+        The best checked partition.
+
+    Raises
+    ------
+    ValueError
+        For a bad ``parts`` or ``restarts``.
+    RuntimeError
+        When no restart gives a valid certificate.
+
+    References
+    ----------
+    Voronov, Tolmachev, Protasov, Neopryatnaya, MOTOR 2023; Protasov, Tolmachev & Voronov,
+    "Optimal partitions of the flat torus into parts of smaller diameter", arXiv:2402.03997;
+    SLSQP: Kraft, "A software package for sequential quadratic programming", DFVLR 1988.
+
+    Examples
+    --------
+    >>> res = search_partition("triangle", 3, restarts=2, seed=0)
+    >>> res.report.ok, round(res.diameter, 6)  # 1/sqrt(3)
+    (True, 0.57735)
     """
     shape = get_shape(shape) if isinstance(shape, str) else shape
     if isinstance(parts, bool) or not isinstance(parts, int | np.integer) or parts < 1:

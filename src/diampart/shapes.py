@@ -1,8 +1,15 @@
 """The compact sets that diampart partitions: disk, convex polygons and the flat torus.
 
 Each shape knows its diameter, its area and exact (rational) membership. Sizes follow the
-conventions of the known values (REFERENCE.md section 4): disk of diameter 1, square of side 1,
-equilateral triangle of side 1, flat torus R^2/Z^2.
+conventions of the known values (:mod:`diampart.known`): disk of diameter 1, square of side 1,
+equilateral triangle of side 1, flat torus R^2/Z^2 (as in Protasov, Tolmachev & Voronov,
+"Optimal partitions of the flat torus into parts of smaller diameter", arXiv:2402.03997).
+
+Examples
+--------
+>>> from fractions import Fraction
+>>> get_shape("square").contains((Fraction(1), Fraction(1, 2))), get_shape("torus").diameter
+(True, 0.7071067811865476)
 """
 
 from __future__ import annotations
@@ -47,6 +54,27 @@ def rational_circle_point(theta: float, radius: Fraction, *, max_denominator: in
     With t = tan(theta/2) rounded to a fraction, (r (1 - t^2)/(1 + t^2), r 2t/(1 + t^2)) lies on
     the circle exactly (the rational parametrisation of the circle). Angles near pi use the
     antipodal point of theta - pi so that t stays bounded.
+
+    Parameters
+    ----------
+    theta : float
+        The angle, radians.
+    radius : fractions.Fraction
+        The circle's radius.
+    max_denominator : int, default=10**9
+        Largest denominator of t.
+
+    Returns
+    -------
+    Point
+        ``(x, y)`` with ``x^2 + y^2 == radius^2`` exactly.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> x, y = rational_circle_point(0.7, Fraction(1, 2))
+    >>> x * x + y * y == Fraction(1, 4)
+    True
     """
     theta = math.remainder(theta, 2 * math.pi)
     flip = abs(theta) > math.pi / 2
@@ -60,7 +88,20 @@ def rational_circle_point(theta: float, radius: Fraction, *, max_denominator: in
 
 @lru_cache(maxsize=8)
 def tangent_points(radius: Fraction, sides: int) -> tuple[Point, ...]:
-    """Rational points p_k on the circle near angles 2 pi k / sides; tangent k is x . p_k = r^2."""
+    """Rational points p_k on the circle near angles 2 pi k / sides; tangent k is x . p_k = r^2.
+
+    Parameters
+    ----------
+    radius : fractions.Fraction
+        The circle's radius.
+    sides : int
+        Number of points (>= 8).
+
+    Returns
+    -------
+    tuple of Point
+        The points, counter-clockwise from angle 0.
+    """
     if sides < 8:
         raise ValueError(f"sides: need at least 8 tangent lines, got {sides}")
     return tuple(
@@ -77,6 +118,23 @@ def tangent_polygon(radius: Fraction, sides: int) -> Polygon:
     (angles 2 pi k / sides), and vertex k is where tangents k and k + 1 meet (Cramer's rule).
     Every edge half-plane contains the disk, so the polygon contains the disk; its vertices lie
     at radius about r / cos(pi / sides).
+
+    Parameters
+    ----------
+    radius : fractions.Fraction
+        The disk's radius r.
+    sides : int
+        Number of edges (>= 8).
+
+    Returns
+    -------
+    Polygon
+        The vertices, counter-clockwise.
+
+    Raises
+    ------
+    ValueError
+        When ``sides < 8``.
     """
     if sides < 8:
         raise ValueError(f"sides: need at least 8 tangent lines, got {sides}")
@@ -97,7 +155,23 @@ def tangent_polygon(radius: Fraction, sides: int) -> Polygon:
 class Disk:
     """Closed disk of the given diameter centred at the origin.
 
-    Example: ``Disk().contains((Fraction(1, 2), Fraction(0)))`` is True.
+    Parameters
+    ----------
+    diameter_exact : fractions.Fraction, default=Fraction(1)
+        The diameter.
+    name : str, default="disk"
+        The shape's name in certificates.
+
+    Attributes
+    ----------
+    kind : str
+        ``"disk"``.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> Disk().contains((Fraction(1, 2), Fraction(0))), Disk().radius
+    (True, Fraction(1, 2))
     """
 
     diameter_exact: Fraction = Fraction(1)
@@ -106,22 +180,49 @@ class Disk:
 
     @property
     def radius(self) -> Fraction:
+        """The radius, exactly."""
         return self.diameter_exact / 2
 
     @property
     def diameter(self) -> float:
+        """The diameter as a float."""
         return float(self.diameter_exact)
 
     @property
     def area(self) -> float:
+        """pi r^2 (float)."""
         return math.pi * float(self.radius) ** 2
 
     def contains(self, p: Point) -> bool:
-        """Exact membership x^2 + y^2 <= r^2."""
+        """Exact membership x^2 + y^2 <= r^2.
+
+        Parameters
+        ----------
+        p : Point
+            A rational point.
+
+        Returns
+        -------
+        bool
+            Whether ``p`` lies in the closed disk.
+        """
         return p[0] * p[0] + p[1] * p[1] <= self.radius * self.radius
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """n uniform points (polar method with sqrt radius)."""
+        """n uniform points (polar method with sqrt radius).
+
+        Parameters
+        ----------
+        n : int
+            Number of points.
+        rng : numpy.random.Generator
+            The random source.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, 2)
+            The points (floats).
+        """
         r = float(self.radius) * np.sqrt(rng.random(n))
         a = 2 * math.pi * rng.random(n)
         return np.column_stack([r * np.cos(a), r * np.sin(a)])
@@ -131,9 +232,34 @@ class Disk:
 class ConvexPolygon:
     """Convex polygon with rational vertices (counter-clockwise).
 
-    ``exact_note`` says how the rational polygon relates to the named shape when the true
-    vertices are irrational (then the rational polygon contains the true one, so every
-    partition certificate for it bounds d_m of the true shape from above).
+    Parameters
+    ----------
+    vertices : Polygon
+        Rational vertices, counter-clockwise.
+    name : str, default="polygon"
+        The shape's name in certificates.
+    exact_note : str, default="vertices are exact"
+        How the rational polygon relates to the named shape when the true vertices are
+        irrational (then the rational polygon contains the true one, so every partition
+        certificate for it bounds d_m of the true shape from above).
+
+    Attributes
+    ----------
+    kind : str
+        ``"polygon"``.
+
+    Raises
+    ------
+    ValueError
+        When ``vertices`` is not a convex counter-clockwise polygon.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> tri = ConvexPolygon(((Fraction(0), Fraction(0)), (Fraction(1), Fraction(0)),
+    ...                      (Fraction(0), Fraction(1))))
+    >>> tri.area_exact, round(tri.diameter, 6)
+    (Fraction(1, 2), 1.414214)
     """
 
     vertices: Polygon
@@ -147,27 +273,55 @@ class ConvexPolygon:
 
     @property
     def diameter(self) -> float:
+        """The largest vertex distance (float)."""
         v = self.float_vertices
         return float(max(np.linalg.norm(a - b) for a in v for b in v))
 
     @property
     def area(self) -> float:
+        """The area (float)."""
         return float(polygon_area(self.vertices))
 
     @property
     def area_exact(self) -> Fraction:
+        """The area, exactly."""
         return polygon_area(self.vertices)
 
     @property
     def float_vertices(self) -> np.ndarray:
+        """The vertices as a float array of shape (n, 2)."""
         return np.array([[float(x), float(y)] for x, y in self.vertices])
 
     def contains(self, p: Point) -> bool:
-        """Exact membership: p is left of (or on) every edge."""
+        """Exact membership: p is left of (or on) every edge.
+
+        Parameters
+        ----------
+        p : Point
+            A rational point.
+
+        Returns
+        -------
+        bool
+            Whether ``p`` lies in the closed polygon.
+        """
         return point_in_convex(p, self.vertices)
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """n uniform points (rejection from the bounding box)."""
+        """n uniform points, by rejection from the bounding box.
+
+        Parameters
+        ----------
+        n : int
+            How many.
+        rng : numpy.random.Generator
+            Source of the uniform candidates.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, 2)
+            Float points inside the polygon.
+        """
         v = self.float_vertices
         lo, hi = v.min(axis=0), v.max(axis=0)
         out = np.empty((0, 2))
@@ -184,24 +338,73 @@ class ConvexPolygon:
 
 @dataclass(frozen=True)
 class FlatTorus:
-    """The flat torus R^2 / Z^2 with d(x, y) = min_{k in Z^2} |x - y - k|; diameter sqrt(2)/2."""
+    """The flat torus R^2 / Z^2 with d(x, y) = min_{k in Z^2} |x - y - k|; diameter sqrt(2)/2.
+
+    Parameters
+    ----------
+    name : str, default="torus"
+        The shape's name in certificates.
+
+    Attributes
+    ----------
+    kind : str
+        ``"torus"``.
+
+    References
+    ----------
+    Protasov, Tolmachev & Voronov, "Optimal partitions of the flat torus into parts of smaller
+    diameter", arXiv:2402.03997.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> FlatTorus().sample(3, np.random.default_rng(0)).shape, FlatTorus().area
+    ((3, 2), 1.0)
+    """
 
     name: str = "torus"
     kind: str = field(default="torus", init=False)
 
     @property
     def diameter(self) -> float:
+        """sqrt(2)/2, the distance from a point to the farthest one, (1/2, 1/2) away."""
         return math.sqrt(2) / 2
 
     @property
     def area(self) -> float:
+        """1."""
         return 1.0
 
     def contains(self, p: Point) -> bool:
-        """Every point of the plane represents a point of the torus."""
+        """Every point of the plane represents a point of the torus.
+
+        Parameters
+        ----------
+        p : Point
+            Any point.
+
+        Returns
+        -------
+        bool
+            True.
+        """
         return True
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n uniform points of the fundamental square [0, 1)^2.
+
+        Parameters
+        ----------
+        n : int
+            Number of samples.
+        rng : numpy.random.Generator
+            Where they come from.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, 2)
+            The points.
+        """
         return rng.random((n, 2))
 
 
@@ -209,14 +412,43 @@ Shape = Disk | ConvexPolygon | FlatTorus
 
 
 def torus_distance(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """min_k |p - q - k| over k in Z^2: the nearest k rounds each coordinate of p - q."""
+    """min_k |p - q - k| over k in Z^2: the nearest k rounds each coordinate of p - q.
+
+    Parameters
+    ----------
+    p : numpy.ndarray of shape (..., 2)
+        Points (floats).
+    q : numpy.ndarray of shape (..., 2)
+        Points, broadcast against ``p``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The torus distances.
+
+    Examples
+    --------
+    >>> float(torus_distance(np.array([0.1, 0.1]), np.array([0.9, 0.9])))  # doctest: +ELLIPSIS
+    0.28284271...
+    """
     z = np.asarray(p, float) - np.asarray(q, float)
     z = z - np.round(z)
     return np.linalg.norm(z, axis=-1)
 
 
 def square(side: Fraction | int = 1) -> ConvexPolygon:
-    """Axis-parallel square [0, side]^2."""
+    """Axis-parallel square [0, side]^2.
+
+    Parameters
+    ----------
+    side : fractions.Fraction or int, default=1
+        Side length.
+
+    Returns
+    -------
+    ConvexPolygon
+        The square, named ``"square"``.
+    """
     s = Fraction(side)
     zero = Fraction(0)
     return ConvexPolygon(((zero, zero), (s, zero), (s, s), (zero, s)), name="square")
@@ -230,6 +462,11 @@ def equilateral_triangle() -> ConvexPolygon:
     contains the true one (its apex lies on the segment from (1/2, 0) to (1/2, h)), so a
     partition certificate for it bounds d_m of the true triangle from above, with at most
     1e-12 lost.
+
+    Returns
+    -------
+    ConvexPolygon
+        The rational outer triangle, named ``"triangle"``.
     """
     h = Fraction(math.sqrt(3) / 2).limit_denominator(10**12)
     while h * h < Fraction(3, 4):
@@ -247,6 +484,21 @@ def regular_polygon(n: int) -> ConvexPolygon:
     within about 1e-18 of the true ones; the rational polygon is then inscribed in the same
     circle and is a numerical (not an exact) stand-in for the regular n-gon, which is said in
     ``exact_note``. n = 4 gives the exact square rotated by 45 degrees.
+
+    Parameters
+    ----------
+    n : int
+        Number of vertices, 3 to :data:`MAX_NGON_SIDES`.
+
+    Returns
+    -------
+    ConvexPolygon
+        The polygon, named ``"ngon<n>"``.
+
+    Raises
+    ------
+    ValueError
+        When ``n`` is out of range.
     """
     if not 3 <= n <= MAX_NGON_SIDES:
         raise ValueError(f"n: a polygon has at least 3 and at most {MAX_NGON_SIDES} vertices, got {n}")
@@ -260,7 +512,29 @@ SHAPE_NAMES = ("disk", "square", "triangle", "torus", "ngon<N>")
 
 
 def get_shape(name: str) -> Shape:
-    """Shape by name: ``disk``, ``square``, ``triangle``, ``torus`` or ``ngon<N>`` (e.g. ngon6)."""
+    """Shape by name.
+
+    Parameters
+    ----------
+    name : str
+        ``disk``, ``square``, ``triangle``, ``torus`` or ``ngon<N>`` (e.g. ngon6); case and
+        surrounding spaces are ignored.
+
+    Returns
+    -------
+    Shape
+        A new shape object.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or an ``ngon<N>`` out of range.
+
+    Examples
+    --------
+    >>> get_shape("ngon6").name, get_shape(" Disk ").name
+    ('ngon6', 'disk')
+    """
     key = str(name).strip().lower()
     if key == "disk":
         return Disk()

@@ -34,8 +34,21 @@ ARC_SPLIT = math.pi / 2
 
 @dataclass(frozen=True)
 class VertexKind:
-    """How a vertex moves: 'free' (x, y), 'edge' (t on edge ``index``), 'fixed' (corner ``index``)
-    or 'circle' (angle)."""
+    """How a vertex moves.
+
+    Parameters
+    ----------
+    kind : {"free", "edge", "fixed", "circle"}
+        ``"free"``: parameters (x, y); ``"edge"``: t on polygon edge ``index``; ``"fixed"``:
+        corner ``index``; ``"circle"``: its angle.
+    index : int, default=-1
+        The edge or corner it belongs to.
+
+    Examples
+    --------
+    >>> VertexKind("edge", 2)
+    VertexKind(kind='edge', index=2)
+    """
 
     kind: str
     index: int = -1
@@ -45,9 +58,36 @@ class VertexKind:
 class Layout:
     """A partition in floats with fixed combinatorics.
 
-    ``cells[i]`` is a list of (vertex id, (kx, ky)) around cell i (ccw); ``arcs[i]`` holds, for
-    each cell edge l -> l+1 that follows the circle, the number of full turns w added to the
-    end angle (the arc runs from theta_a to theta_b + 2 pi w).
+    Parameters
+    ----------
+    shape : Shape
+        The shape partitioned.
+    kinds : list of VertexKind
+        How every vertex moves.
+    params : numpy.ndarray
+        The parameters of all vertices, concatenated.
+    offsets : list of int
+        Where each vertex's parameters start in ``params``.
+    cells : list of list of tuple
+        ``cells[i]`` is a list of (vertex id, (kx, ky)) around cell i (ccw); the shift places
+        the vertex's torus translate.
+    arcs : list of dict of int to int, default=[]
+        ``arcs[i]`` holds, for each cell edge l -> l+1 that follows the circle, the number of
+        full turns w added to the end angle (the arc runs from theta_a to theta_b + 2 pi w).
+
+    References
+    ----------
+    Voronoi partitions optimised on their vertices, after Voronov, Tolmachev, Protasov,
+    Neopryatnaya, MOTOR 2023, and Protasov, Tolmachev & Voronov, "Optimal partitions of the
+    flat torus into parts of smaller diameter", arXiv:2402.03997.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diampart.shapes import get_shape
+    >>> layout = build_layout(get_shape("square"), np.array([[0.25, 0.5], [0.75, 0.5]]))
+    >>> len(layout.cells), layout.vertex_positions()[0].shape
+    (2, (6, 2))
     """
 
     shape: Shape
@@ -59,10 +99,24 @@ class Layout:
 
     @property
     def n_vertices(self) -> int:
+        """Number of vertices."""
         return len(self.kinds)
 
     def vertex_positions(self, params: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Positions V (n, 2) and their Jacobian dV (n, 2, n_params)."""
+        """Positions of the vertices and their Jacobian.
+
+        Parameters
+        ----------
+        params : numpy.ndarray or None, default=None
+            Parameters to evaluate at; ``None``: the layout's own.
+
+        Returns
+        -------
+        v : numpy.ndarray of shape (n_vertices, 2)
+            Positions.
+        dv : numpy.ndarray of shape (n_vertices, 2, n_params)
+            Their derivatives with respect to the parameters.
+        """
         x = self.params if params is None else params
         n = self.n_vertices
         v = np.zeros((n, 2))
@@ -87,6 +141,20 @@ class Layout:
         return v, dv
 
     def angle(self, vertex: int, params: np.ndarray | None = None) -> float:
+        """The angle parameter of a circle vertex.
+
+        Parameters
+        ----------
+        vertex : int
+            A vertex of kind ``"circle"``.
+        params : numpy.ndarray or None, default=None
+            Parameters to read; ``None``: the layout's own.
+
+        Returns
+        -------
+        float
+            The angle, radians.
+        """
         x = self.params if params is None else params
         return float(x[self.offsets[vertex]])
 
@@ -97,7 +165,22 @@ def _edge(shape: ConvexPolygon, index: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def clip_polygon_float(poly: np.ndarray, normal: np.ndarray, offset: float) -> np.ndarray:
-    """Part of a convex polygon with normal . x <= offset (Sutherland-Hodgman, floats)."""
+    """Part of a convex polygon with normal . x <= offset (Sutherland-Hodgman, floats).
+
+    Parameters
+    ----------
+    poly : numpy.ndarray of shape (n, 2)
+        A convex polygon.
+    normal : numpy.ndarray of shape (2,)
+        Outer normal of the half-plane.
+    offset : float
+        Its offset.
+
+    Returns
+    -------
+    numpy.ndarray of shape (k, 2)
+        The clipped polygon (possibly empty).
+    """
     if len(poly) == 0:
         return poly
     s = poly @ normal - offset
@@ -132,6 +215,27 @@ def well_spread_seeds(
     random cyclic subgroup, whose Voronoi cells are congruent (strips, hexagons). Distances are
     torus distances on the torus; 'uniform': independent uniform points (varied topologies).
     A 1e-4 jitter keeps the Voronoi diagram generic.
+
+    Parameters
+    ----------
+    shape : Shape
+        Where the seeds go.
+    m : int
+        Number of seeds.
+    rng : numpy.random.Generator
+        The random source.
+    method : {"farthest", "lloyd", "lattice", "uniform"}, default="farthest"
+        How they are spread.
+
+    Returns
+    -------
+    numpy.ndarray of shape (m, 2)
+        The seeds.
+
+    References
+    ----------
+    Lloyd, "Least squares quantization in PCM", IEEE Transactions on Information Theory 28(2),
+    1982.
     """
     torus = isinstance(shape, FlatTorus)
     if method == "lattice":
@@ -221,7 +325,20 @@ class _Merger:
 
 
 def build_layout(shape: Shape, seeds: np.ndarray) -> Layout:
-    """Voronoi layout of ``seeds`` inside ``shape`` (periodic on the torus)."""
+    """Voronoi layout of ``seeds`` inside ``shape`` (periodic on the torus).
+
+    Parameters
+    ----------
+    shape : Shape
+        The shape.
+    seeds : numpy.ndarray of shape (m, 2)
+        The seeds (:func:`well_spread_seeds`).
+
+    Returns
+    -------
+    Layout
+        One cell per seed, with shared vertices.
+    """
     if isinstance(shape, FlatTorus):
         return _torus_layout(seeds)
     if isinstance(shape, Disk):
@@ -405,6 +522,16 @@ def subdivide_edges(layout: Layout) -> Layout:
 
     Lets the optimiser bend cell boundaries (cells may then become non-convex). The midpoint
     is one new vertex shared by both cells, with the shifts that keep the torus lifts aligned.
+
+    Parameters
+    ----------
+    layout : Layout
+        The layout.
+
+    Returns
+    -------
+    Layout
+        A new layout with the midpoints as free vertices.
     """
     v, _ = layout.vertex_positions()
     uses: dict[tuple, int] = {}

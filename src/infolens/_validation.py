@@ -3,9 +3,15 @@ one clear ``ValueError`` naming the argument, never deep inside numpy, scipy or 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["as_samples", "as_paired_samples", "as_labels", "check_positive_int"]
+__all__ = [
+    "as_samples", "as_paired_samples", "as_labels", "check_positive_int", "check_fraction",
+    "check_positive_float", "check_hidden_sizes", "constant_columns", "column_moments",
+    "standardize_columns", "power_of_two_exponent",
+]
 
 
 def as_samples(a: object, name: str, *, min_samples: int = 1) -> np.ndarray:
@@ -102,6 +108,98 @@ def check_positive_int(value: object, name: str, *, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_fraction(value: object, name: str) -> float:
+    """``value`` as a float strictly between 0 and 1.
+
+    Parameters
+    ----------
+    value : object
+        The value to check (a bool is rejected).
+    name : str
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    float
+        ``value`` as a float.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, when ``value`` is not a number in (0, 1).
+
+    Examples
+    --------
+    >>> check_fraction(0.2, "val_fraction")
+    0.2
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ValueError(f"{name}: expected a number strictly between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def check_positive_float(value: object, name: str) -> float:
+    """``value`` as a finite float > 0.
+
+    Parameters
+    ----------
+    value : object
+        A number (not a bool).
+    name : str
+        The name the error message gives it.
+
+    Returns
+    -------
+    float
+        ``value``, converted.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, when ``value`` is not a finite positive number.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name}: expected a positive number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: must be finite, got {value!r}")
+    return float(value)
+
+
+def check_hidden_sizes(value: object, name: str = "hidden_sizes") -> tuple[int, ...]:
+    """Widths of hidden layers as a tuple of positive ints (one int means one layer).
+
+    Parameters
+    ----------
+    value : int or sequence of int
+        One width, or the widths of the hidden layers in order.
+    name : str, default="hidden_sizes"
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    tuple of int
+        The widths.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, when ``value`` is empty or holds a width that is not a positive int.
+
+    Examples
+    --------
+    >>> check_hidden_sizes(64), check_hidden_sizes([128, 128])
+    ((64,), (128, 128))
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = (value,)
+    if not isinstance(value, (tuple, list)) or not value:
+        raise ValueError(f"{name}: expected a sequence of layer widths, got {value!r}")
+    return tuple(check_positive_int(h, name) for h in value)
+
+
+# ----------------------------------------------------------------------------- data and seeds
+
+
 # ----------------------------------------------------------------------------- one column policy
 
 #: A column is constant when ``max - min <= CONSTANT_RTOL * max|value|``: its values agree to
@@ -120,40 +218,58 @@ def constant_columns(a: np.ndarray) -> np.ndarray:
     return spread <= CONSTANT_RTOL * magnitude
 
 
+#: Columns whose largest magnitude lies in this range have their moments computed directly
+#: (bit-identical to numpy's mean/std); outside it, after dividing by that magnitude.
+_SAFE_MAGNITUDE = (1e-150, 1e150)
+
+
+def _in_safe_range(magnitude: np.ndarray) -> bool:
+    nonzero = magnitude[magnitude > 0]
+    return bool(np.all((nonzero >= _SAFE_MAGNITUDE[0]) & (nonzero <= _SAFE_MAGNITUDE[1])))
+
+
 def column_moments(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation of every column, without overflow or underflow.
 
-    Each column is first divided by its largest magnitude (so data of order 1e300 or 1e-300
-    keep full precision), its moments taken, and the scale multiplied back. Constant columns
-    (:func:`constant_columns`) get standard deviation 0 exactly.
+    Data of ordinary magnitude get numpy's ``mean``/``std``; a column of order 1e300 or 1e-300
+    is first divided by its largest magnitude, its moments taken and the scale multiplied
+    back. Constant columns (:func:`constant_columns`) get standard deviation 0 exactly.
     """
     magnitude = np.abs(a).max(axis=0)
-    magnitude = np.where(magnitude > 0, magnitude, 1.0)
-    unit = a / magnitude
-    mean = unit.mean(axis=0) * magnitude
-    std = np.where(constant_columns(a), 0.0, unit.std(axis=0) * magnitude)
-    return mean, std
+    constant = constant_columns(a)
+    if _in_safe_range(magnitude):
+        mean, std = a.mean(axis=0), a.std(axis=0)
+    else:
+        magnitude = np.where(magnitude > 0, magnitude, 1.0)
+        unit = a / magnitude
+        mean, std = unit.mean(axis=0) * magnitude, unit.std(axis=0) * magnitude
+    return mean, np.where(constant, 0.0, std)
 
 
 def standardize_columns(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(z, log_scale)``: every non-constant column centred and scaled to unit variance,
-    without overflow; ``log_scale`` is the log of each column's standard deviation, so that
+    """``(z, log_scale)``: every column centred and scaled to unit variance, without
+    overflow; ``log_scale`` is the log of each column's standard deviation, so that
     H(a) = H(z) + sum(log_scale). ``a`` must have no constant column."""
     magnitude = np.abs(a).max(axis=0)
+    if _in_safe_range(magnitude):
+        std = a.std(axis=0)
+        return (a - a.mean(axis=0)) / std, np.log(std)
     unit = a / magnitude
     unit_std = unit.std(axis=0)
-    z = (unit - unit.mean(axis=0)) / unit_std
-    return z, np.log(unit_std) + np.log(magnitude)
+    return (unit - unit.mean(axis=0)) / unit_std, np.log(unit_std) + np.log(magnitude)
 
 
 def power_of_two_exponent(a: np.ndarray) -> int:
-    """The exponent e with max|a| * 2**-e in [0.5, 1) (0 for an empty or all-zero array).
+    """The exponent e with max|a| * 2**-e in [0.5, 1) (0 for an empty or all-zero array, or
+    one whose columns all lie in the range where squares can neither overflow nor underflow).
 
     Multiplying by 2**-e (``np.ldexp(a, -e)``) is exact in floating point and the same factor
     for every coordinate, so distances keep their order and ratios, and squared distances of
     data of order 1e+-300 do not overflow or underflow; H(a) = H(a 2**-e) + d e log 2.
     """
-    largest = float(np.abs(a).max()) if a.size else 0.0
+    if not a.size or _in_safe_range(np.abs(a).max(axis=0)):
+        return 0
+    largest = float(np.abs(a).max())
     if largest == 0.0 or not np.isfinite(largest):
         return 0
     return int(np.frexp(largest)[1])

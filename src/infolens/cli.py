@@ -6,21 +6,18 @@ Errors in the input (missing file, bad shape, NaN, unknown method...) print one 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import sys
 import time
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from infolens._cli import check_output_dir, options_named, print_warning, run_app, stderr
+from infolens.estimators.registry import LABEL_ESTIMATOR_NAMES, describe_estimators, make_estimator
 from infolens.estimators.result import EstimatorWarning
 from infolens.plane.cli import plane_app
 from infolens.units import convert
@@ -38,12 +35,9 @@ app.add_typer(tasks_app, name="tasks")
 app.add_typer(plane_app, name="plane")
 
 stdout = Console()
-stderr = Console(stderr=True)
 
 
-METHOD_HELP = (
-    "ksg, ksg2, kl, weighted-kl, pca-ksg, flow; for class labels y: ross, labels-kl, labels-weighted-kl"
-)
+METHOD_HELP = "estimator: " + describe_estimators()
 
 
 #: a task's samples take n * (dim_x + dim_y) * 8 bytes; sampling needs a few such arrays at once
@@ -66,30 +60,6 @@ def _check_fits_in_memory(n_bytes: int, option: str, value: object) -> None:
         )
 
 
-@contextlib.contextmanager
-def _options_named(options: dict[str, str]) -> Iterator[None]:
-    """Re-raise a ``ValueError`` about a Python argument ("latent_dim: ...") with the name of
-    the command-line option the user typed ("--latent-dim: ...")."""
-    try:
-        yield
-    except ValueError as err:
-        argument, sep, rest = str(err).partition(": ")
-        if sep and argument in options:
-            raise ValueError(f"{options[argument]}: {rest}") from None
-        raise
-
-
-def _check_output_dir(out: Path, option: str) -> None:
-    """Create ``out`` if needed; ``ValueError`` naming ``option`` if it cannot hold files."""
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"{option}: {out} exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ValueError(f"{option}: cannot create directory {out}: {err.strerror or err}") from None
-    if not os.access(out, os.W_OK):
-        raise ValueError(f"{option}: directory {out} is not writable")
-
 
 @app.command()
 def estimate(
@@ -106,11 +76,10 @@ def estimate(
 ) -> None:
     """Estimate I(X;Y) from paired samples in two files."""
     from infolens._validation import as_labels, as_samples
-    from infolens.estimators.registry import LABEL_ESTIMATOR_NAMES, make_estimator
     from infolens.io import load_array
 
-    with _options_named({"method": "--method", "latent_dim": "--latent-dim", "k": "--k"}):
-        estimator = make_estimator(method, k=k, seed=seed, latent_dim=latent_dim)
+    with options_named({"method": "--method", "latent_dim": "--latent-dim", "k": "--k"}):
+        estimator = make_estimator(method, k=k, random_state=seed, latent_dim=latent_dim)
     xa = as_samples(load_array(x, "X"), "X")
     ya = load_array(y, "Y")
     ya = as_labels(ya, "Y", n=len(xa)) if method in LABEL_ESTIMATOR_NAMES else as_samples(ya, "Y")
@@ -143,7 +112,7 @@ def estimate(
     else:
         typer.echo(f"I(X;Y) = {value:.4f} ± {err:.4f} {unit}  ({method}, n={result.n}, {seconds:.2f} s)")
     for message in result.warnings:
-        stderr.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False, soft_wrap=True)
+        print_warning(message)
 
 
 @tasks_app.command("list")
@@ -180,7 +149,7 @@ def tasks_sample(
 
     task = get_task(name)
     _check_fits_in_memory(n * (task.dim_x + task.dim_y) * 8 * SAMPLING_MEMORY_FACTOR, "--n", n)
-    _check_output_dir(out, "--out")
+    check_output_dir(out, "--out")
     x, y = task.sample(n, seed=seed)
     meta = {"task": name, "n": n, "seed": seed, "dim_x": task.dim_x, "dim_y": task.dim_y,
             "mutual_information": task.mutual_information, "unit": "nats"}
@@ -218,40 +187,9 @@ def demo(
 
 
 def main() -> None:
-    """Console-script entry point.
-
-    Usage errors (unknown option or command, missing or malformed argument) are typer's: a
-    usage message and exit code 2. Errors in the input (``ValueError``, files that cannot be
-    read or written, too little memory for the request) are one line ``error: ...`` and exit
-    code 2, and nothing else is printed to stderr. Other warnings (e.g. a skipped header line)
-    are printed as one line ``warning: ...`` each when the command succeeds; estimator warnings
-    are printed by the commands from the result (``MIEstimate.warnings``).
-    """
-    notes: list[str] = []
-
-    def keep_warning(message, category, filename, lineno, file=None, line=None) -> None:
-        if not issubclass(category, EstimatorWarning):
-            notes.append(str(message))
-
-    with warnings.catch_warnings():
-        warnings.showwarning = keep_warning
-        try:
-            app()  # standalone mode: typer reports its own usage errors and exits
-        except (ValueError, OSError) as err:
-            _fail(str(err))
-        except MemoryError:
-            _fail("not enough memory for this request; use fewer samples (--n) or smaller data")
-        except SystemExit as done:
-            if done.code in (0, None):
-                for note in dict.fromkeys(notes):
-                    stderr.print(f"[yellow]warning:[/yellow] {escape(note)}", highlight=False,
-                                 soft_wrap=True)
-            raise
-
-
-def _fail(message: str) -> None:
-    stderr.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
-    sys.exit(2)
+    """Console-script entry point (error path: :mod:`infolens._cli`); estimator warnings are
+    printed by the commands from the result (``MIEstimate.warnings``)."""
+    run_app(app, printed_by_commands=(EstimatorWarning,))
 
 
 if __name__ == "__main__":

@@ -20,8 +20,34 @@ def load_array(path: str | Path, name: str) -> np.ndarray:
     """Load one array from .npy, .npz (a single array, or ``file.npz:key``), .csv/.tsv/.txt.
 
     Text files may have one header line, recognised only when none of its cells is a number
-    (a ``UserWarning`` says it was skipped); every other cell must be a number. Errors are
-    ``ValueError`` naming ``name``, the file and, for text, the line and column.
+    (a ``UserWarning`` says it was skipped); every other cell must be a number.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file; ``file.npz:key`` picks one array of an archive.
+    name : str
+        What the array is (e.g. ``"x"``), for error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        The array (float64 for text files).
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the file and, for text, the line and column, when the file is missing,
+        empty, of an unsupported type or malformed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     np.savetxt(Path(tmp) / "x.csv", [[1, 2], [3, 4]], delimiter=",")
+    ...     load_array(Path(tmp) / "x.csv", "x").tolist()
+    [[1.0, 2.0], [3.0, 4.0]]
     """
     text = str(path)
     key = None
@@ -100,7 +126,18 @@ def _is_number(cell: str) -> bool:
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never half of one."""
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never half of one.
+
+    The bytes go to a temporary file in the same directory (created if needed), which then
+    replaces ``path``; the file gets the usual permissions (0666 less the umask).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file to write.
+    data : bytes
+        Its new content.
+    """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
@@ -125,17 +162,41 @@ def _current_umask() -> int:
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
-    """:func:`atomic_write_bytes` of ``text`` in UTF-8."""
+    """:func:`atomic_write_bytes` of ``text`` in UTF-8.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file to write.
+    text : str
+        Its new content.
+    """
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def atomic_write_json(path: str | Path, obj: object) -> None:
-    """:func:`atomic_write_text` of ``obj`` as indented JSON."""
+    """:func:`atomic_write_text` of ``obj`` as indented JSON.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file to write.
+    obj : object
+        Anything JSON can hold, plus NumPy scalars and arrays and paths (converted).
+    """
     atomic_write_text(path, json.dumps(obj, indent=2, default=_json_default) + "\n")
 
 
 def atomic_save_npy(path: str | Path, array: np.ndarray) -> None:
-    """Save ``array`` as .npy atomically."""
+    """Save ``array`` as .npy atomically (:func:`atomic_write_bytes`).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file to write.
+    array : numpy.ndarray
+        The array.
+    """
     buffer = io.BytesIO()
     np.save(buffer, array)
     atomic_write_bytes(path, buffer.getvalue())

@@ -198,7 +198,7 @@ def test_zero_dimensional_npy_is_one_line(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("method", ["ross", "kl", "weighted-kl"])
 def test_unusable_labels_are_one_line_errors(method):
     x = np.random.default_rng(0).normal(size=(100, 2))
-    estimator = ContinuousDiscreteMI(method=method)
+    estimator = ContinuousDiscreteMI(algorithm=method)
     for labels, message in [
         (np.arange(100), "^y: "),
         (None, "^y: expected an array of class labels, got None"),

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from infolens.bench.records import BenchRecord, run_estimator
-from infolens.estimators.knn import KSG, ContinuousDiscreteMI, WeightedKL
+from infolens.estimators.registry import make_estimator
 from infolens.tasks import get_task
 
 __all__ = ["SHOWCASE", "run_showcase"]
@@ -21,16 +21,23 @@ SHOWCASE = [
 ]
 
 
-def _make(name: str, seed: int) -> object:
-    if name == "ksg":
-        return KSG(k=5, random_state=seed)
-    if name == "weighted-kl":
-        return WeightedKL(k=5, random_state=seed)
-    return ContinuousDiscreteMI(k=5, method="ross", random_state=seed)
-
-
 def run_showcase(n: int = 5_000, seed: int = 0, console: Console | None = None) -> list[BenchRecord]:
-    """Run :data:`SHOWCASE` on ``n`` samples and print a table; returns the records."""
+    """Run :data:`SHOWCASE` on ``n`` samples and print a table.
+
+    Parameters
+    ----------
+    n : int, default=5000
+        Sample size of every task.
+    seed : int, default=0
+        Seed of the samples and of the estimators.
+    console : rich.console.Console or None, default=None
+        Where the table is printed; ``None``: a new console (stdout).
+
+    Returns
+    -------
+    list of BenchRecord
+        One record per task and estimator.
+    """
     console = console or Console()
     table = Table("task", "true I", "estimator", "estimate ± s.e.", "error", "seconds",
                   title=f"infolens showcase (n = {n}, seed = {seed}, nats)")
@@ -39,7 +46,7 @@ def run_showcase(n: int = 5_000, seed: int = 0, console: Console | None = None) 
         task = get_task(task_name)
         x, y = task.sample(n, seed=seed)
         for est_name in estimators:
-            rec = run_estimator(_make(est_name, seed), x, y, task=task_name,
+            rec = run_estimator(make_estimator(est_name, k=5, random_state=seed), x, y, task=task_name,
                                 true_mi=task.mutual_information, seed=seed, name=est_name)
             records.append(rec)
             table.add_row(task_name, f"{rec.true_mi:.3f}", est_name,

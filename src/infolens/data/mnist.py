@@ -1,4 +1,8 @@
-"""MNIST (LeCun, Cortes, Burges; http://yann.lecun.com/exdb/mnist/) from its four IDX files.
+"""MNIST from its four IDX files.
+
+MNIST: LeCun, Bottou, Bengio & Haffner, "Gradient-based learning applied to document
+recognition", Proceedings of the IEEE 86(11), 1998; the files are those of LeCun, Cortes &
+Burges' MNIST database (mirrors in :data:`MNIST_MIRRORS`).
 
 The loader reads the files from a directory (gzip-compressed ``*.gz`` or raw), checks the
 SHA-256 digest of the *uncompressed* content against the dataset's known digests (the gzip
@@ -73,7 +77,18 @@ _DOWNLOAD_TIMEOUT_S = 60
 
 
 def resolve_mnist_dir(root: str | os.PathLike | None = None) -> Path:
-    """The directory MNIST is read from: ``root``, else ``$INFOLENS_MNIST_DIR``, else the cache."""
+    """The directory MNIST is read from: ``root``, else ``$INFOLENS_MNIST_DIR``, else the cache.
+
+    Parameters
+    ----------
+    root : str or os.PathLike or None, default=None
+        An explicit directory (``~`` expanded).
+
+    Returns
+    -------
+    pathlib.Path
+        The directory (it need not exist).
+    """
     if root is not None:
         return Path(root).expanduser()
     env = os.environ.get(ENV_VAR)
@@ -83,7 +98,31 @@ def resolve_mnist_dir(root: str | os.PathLike | None = None) -> Path:
 
 
 def parse_idx(data: bytes, name: str = "IDX data") -> np.ndarray:
-    """Decode IDX bytes (unsigned-byte type) into a uint8 array of the declared shape."""
+    """Decode IDX bytes (unsigned-byte type) into a uint8 array of the declared shape.
+
+    Parameters
+    ----------
+    data : bytes
+        The uncompressed content of an IDX file.
+    name : str, default="IDX data"
+        Where the bytes come from, for error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        A uint8 array of the shape the header declares.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, for a bad magic number, a data type other than unsigned byte, or a
+        size that does not match the header.
+
+    Examples
+    --------
+    >>> parse_idx(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9])).tolist()
+    [7, 8, 9]
+    """
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise ValueError(f"{name}: not an IDX file (bad magic number)")
     if data[2] != _IDX_UBYTE:
@@ -103,7 +142,22 @@ def parse_idx(data: bytes, name: str = "IDX data") -> np.ndarray:
 
 
 def write_idx(path: str | os.PathLike, array: np.ndarray, *, compress: bool | None = None) -> Path:
-    """Write a uint8 array as an IDX file (gzip when ``compress`` or the name ends in ``.gz``)."""
+    """Write a uint8 array as an IDX file, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    array : numpy.ndarray
+        The data, converted to uint8.
+    compress : bool or None, default=None
+        Gzip the file; ``None``: when the name ends in ``.gz``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     path = Path(path)
     arr = np.ascontiguousarray(array, dtype=np.uint8)
     header = bytes([0, 0, _IDX_UBYTE, arr.ndim]) + np.asarray(arr.shape, dtype=">u4").tobytes()
@@ -134,7 +188,32 @@ def _find(directory: Path, name: str) -> Path | None:
 def read_idx(path: str | os.PathLike, sha256: str | None = None) -> np.ndarray:
     """Read one IDX file (``.gz`` or raw); with ``sha256``, verify the uncompressed content first.
 
-    Raises ``ValueError`` naming the file and both digests when the content does not match.
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    sha256 : str or None, default=None
+        Expected SHA-256 (hex) of the uncompressed content; ``None``: not checked.
+
+    Returns
+    -------
+    numpy.ndarray
+        The uint8 array.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and both digests when the content does not match, or the file is not
+        a readable IDX file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = write_idx(Path(tmp) / "a-idx1-ubyte.gz", np.arange(3))
+    ...     read_idx(path).tolist()
+    [0, 1, 2]
     """
     path = Path(path)
     data = _read_bytes(path)
@@ -213,17 +292,40 @@ def load_mnist(
 
     Parameters
     ----------
-    root : directory holding the IDX files (``.gz`` or raw); ``None`` means
+    root : str or os.PathLike or None, default=None
+        Directory holding the IDX files (``.gz`` or raw); ``None`` means
         ``$INFOLENS_MNIST_DIR`` or ``~/.cache/infolens/mnist``.
-    split : ``"train"`` (60,000 images) or ``"test"`` (10,000).
-    download : fetch missing files from :data:`MNIST_MIRRORS` into the directory.
-    digests : file name -> expected SHA-256 of the uncompressed content; defaults to
-        :data:`MNIST_SHA256` (override only for synthetic test files).
+    split : {"train", "test"}, default="train"
+        ``"train"`` (60,000 images) or ``"test"`` (10,000).
+    download : bool, default=True
+        Fetch missing files from :data:`MNIST_MIRRORS` into the directory (verified).
+    digests : dict of str to str or None, default=None
+        File name -> expected SHA-256 of the uncompressed content; ``None``: :data:`MNIST_SHA256`
+        (override only for synthetic test files).
+
+    Returns
+    -------
+    images : numpy.ndarray of shape (n, 28, 28)
+        uint8 pixels.
+    labels : numpy.ndarray of shape (n,)
+        int64 digits.
+
+    Raises
+    ------
+    FileNotFoundError
+        When a file is missing and cannot (or may not) be downloaded.
+    ValueError
+        For a bad ``split``, a file whose digest does not match, or files that do not pair up.
+
+    References
+    ----------
+    LeCun, Bottou, Bengio & Haffner, "Gradient-based learning applied to document
+    recognition", Proceedings of the IEEE 86(11), 1998.
 
     Examples
     --------
     >>> images, labels = load_mnist(split="test")  # doctest: +SKIP
-    >>> images.shape, labels.shape
+    >>> images.shape, labels.shape  # doctest: +SKIP
     ((10000, 28, 28), (10000,))
     """
     if split not in MNIST_FILES:

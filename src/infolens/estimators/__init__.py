@@ -1,5 +1,7 @@
-"""Mutual-information estimators. Each has hyper-parameters in ``__init__``,
-``estimate(x, y) -> float`` (nats) and ``estimate_with_error(x, y) -> MIEstimate``.
+"""Mutual-information estimators. Each derives from :class:`MIEstimatorBase` (scikit-learn's
+parameter contract: ``get_params``/``set_params``/``clone``), has hyper-parameters in
+``__init__``, ``estimate(x, y) -> float`` (nats) and ``estimate_with_error(x, y) -> MIEstimate``.
+:func:`make_estimator` builds any of them by name.
 
 The torch-based estimators (compression, flows, variational bounds) are imported on first use,
 so that the k-NN estimators and the command line start without loading torch.
@@ -7,12 +9,17 @@ so that the k-NN estimators and the command line start without loading torch.
 
 from __future__ import annotations
 
-import importlib
-
+from infolens._extras import lazy_attributes
+from infolens.estimators.base import MIEstimatorBase
 from infolens.estimators.knn import KSG, ContinuousDiscreteMI, KLEntropy, WeightedKL
-from infolens.estimators.result import MIEstimate
+from infolens.estimators.registry import ESTIMATORS, make_estimator
+from infolens.estimators.result import EstimatorWarning, MIEstimate
 
 __all__ = [
+    "MIEstimatorBase",
+    "ESTIMATORS",
+    "make_estimator",
+    "EstimatorWarning",
     "KSG",
     "KLEntropy",
     "WeightedKL",
@@ -36,7 +43,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'infolens.estimators' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

@@ -1,7 +1,7 @@
 """Mutual information through lossy compression: any estimator applied to compressed codes.
 
-Butakov, Tolmachev, Malanchuk, Neopryatnaya, Frolov, Andreev, *Information Bottleneck Analysis
-of Deep Neural Networks via Lossy Compression*, ICLR 2024, https://arxiv.org/abs/2305.08013:
+Butakov, Tolmachev, Malanchuk, Neopryatnaya, Frolov, Andreev, "Information Bottleneck Analysis
+of Deep Neural Networks via Lossy Compression", ICLR 2024, arXiv:2305.08013:
 
     I(X; Y) ~ I(E_X(X); E_Y(Y)),
 
@@ -19,7 +19,8 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import rankdata
 
-from infolens._validation import as_labels, as_samples
+from infolens._validation import as_labels, as_samples, check_positive_int
+from infolens.estimators.base import MIEstimatorBase
 from infolens.estimators.compressors import AutoencoderCompressor, PCACompressor
 from infolens.estimators.result import MIEstimate, collect_estimator_warnings
 
@@ -34,9 +35,34 @@ COMPRESSOR_SHORTCUTS = ("pca", "ae", "conv-ae")
 def make_compressor(spec: Any, name: str = "compress_x", random_state: int = 0) -> Any:
     """Turn a compressor spec into a compressor object.
 
-    ``None`` -> ``None`` (identity); ``"pca"``, ``"ae"`` (dense autoencoder), ``"conv-ae"``
-    (convolutional autoencoder, square images) with latent dimension 4, or with an explicit one
-    as ``"pca:2"``, ``"conv-ae:8"``; any object with ``fit`` and ``transform`` is returned as is.
+    Parameters
+    ----------
+    spec : None, str or object
+        ``None`` (identity); ``"pca"``, ``"ae"`` (dense autoencoder), ``"conv-ae"``
+        (convolutional autoencoder, square images) with latent dimension 4, or with an explicit
+        one as ``"pca:2"``, ``"conv-ae:8"``; or any object with ``fit`` and ``transform``.
+    name : str, default="compress_x"
+        The argument's name, for error messages.
+    random_state : int, default=0
+        Seed of a compressor built from a string.
+
+    Returns
+    -------
+    object or None
+        ``None`` for ``None``, a new :class:`PCACompressor` or :class:`AutoencoderCompressor`
+        for a string, the object itself otherwise.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, for an unknown string or an object without ``fit`` and ``transform``.
+
+    Examples
+    --------
+    >>> make_compressor("pca:2")
+    PCACompressor(latent_dim=2)
+    >>> make_compressor(None) is None
+    True
     """
     if spec is None:
         return None
@@ -67,8 +93,27 @@ def normal_scores(codes: np.ndarray) -> np.ndarray:
 
     A strictly increasing map of each coordinate leaves I(X; Y) unchanged, so this only changes
     what the k-NN estimator sees: Gaussian marginals instead of the bunched-up, bounded marginals
-    of a sigmoid bottleneck, which lowers the estimator's bias (the "copula" preprocessing of
-    Czyz et al., *Beyond Normal*, NeurIPS 2023, https://arxiv.org/abs/2306.11078).
+    of a sigmoid bottleneck, which lowers the estimator's bias.
+
+    Parameters
+    ----------
+    codes : array-like of shape (n_samples, n_features)
+        The codes.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_samples, n_features)
+        Their normal scores, float64.
+
+    References
+    ----------
+    The "copula" preprocessing of Czyz et al., "Beyond Normal: On the Evaluation of Mutual
+    Information Estimators", NeurIPS 2023, arXiv:2306.11078.
+
+    Examples
+    --------
+    >>> [round(v, 3) for v in normal_scores([[10.0], [20.0], [30.0]])[:, 0].tolist()]
+    [-0.674, 0.0, 0.674]
     """
     codes = np.asarray(codes, dtype=np.float64)
     return ndtri(rankdata(codes, axis=0) / (len(codes) + 1))
@@ -99,38 +144,65 @@ def _describe(compressor: Any) -> str:
     return "identity" if compressor is None else repr(compressor)
 
 
-class Compressed:
+_NOT_MADE = object()
+
+
+class Compressed(MIEstimatorBase):
     r"""Estimate I(X; Y) as I(E_X(X); E_Y(Y)) with any estimator on the compressed codes.
 
-    Butakov et al., ICLR 2024, https://arxiv.org/abs/2305.08013. The estimate is exact when the
-    compressors lose no information (injective on the data) and otherwise biased down
-    (data processing inequality); the estimator's own bias on the codes adds to that.
+    The estimate is exact when the compressors lose no information (injective on the data) and
+    otherwise biased down (data processing inequality); the estimator's own bias on the codes
+    adds to that. Parameters are stored as given and checked when estimating.
 
-    Args:
-        estimator: anything with ``estimate(x, y) -> float``; its ``estimate_with_error`` is used
-            when present (KSG, WeightedKL, ContinuousDiscreteMI, the flow estimator, ...).
-        compress_x, compress_y: ``None`` (identity), a compressor object with ``fit``/``transform``
-            (:class:`~infolens.estimators.compressors.PCACompressor`,
-            :class:`~infolens.estimators.compressors.AutoencoderCompressor`, a scikit-learn
-            transformer) or a shortcut ``"pca"``, ``"ae"``, ``"conv-ae"`` (latent dimension 4;
-            ``"pca:2"`` sets it). With ``compress_y=None``, class labels (a 1-D integer or string
-            array) pass through untouched, so ``Compressed(ContinuousDiscreteMI(), "pca")``
-            estimates I(X; labels).
-        refit: fit the compressors on the data of every ``estimate`` call. With ``False``,
-            compressors that are already fitted (by :meth:`fit` or by the caller) are reused and
-            only unfitted ones are fitted: compress X once, estimate against many Y.
-        normal_scores: pass each code coordinate through :func:`normal_scores` (rank ->
-            Phi^{-1}) before estimating; MI-preserving, and it reduces the k-NN bias on the
-            bounded codes of a sigmoid bottleneck. Labels and identity inputs are left alone.
+    Parameters
+    ----------
+    estimator : object
+        Anything with ``estimate(x, y) -> float``; its ``estimate_with_error`` is used when
+        present (KSG, WeightedKL, ContinuousDiscreteMI, the flow estimator, ...).
+    compress_x : None, str or object, default=None
+        ``None`` (identity), a compressor object with ``fit``/``transform``
+        (:class:`~infolens.estimators.compressors.PCACompressor`,
+        :class:`~infolens.estimators.compressors.AutoencoderCompressor`, a scikit-learn
+        transformer; used as is, so it is fitted in place) or a shortcut ``"pca"``, ``"ae"``,
+        ``"conv-ae"`` (latent dimension 4; ``"pca:2"`` sets it; built on first use, see
+        :func:`make_compressor`).
+    compress_y : None, str or object, default=None
+        The same for Y. With ``None``, class labels (a 1-D integer or string array) pass
+        through untouched, so ``Compressed(ContinuousDiscreteMI(), "pca")`` estimates
+        I(X; labels).
+    refit : bool, default=True
+        Fit the compressors on the data of every ``estimate`` call. With ``False``, compressors
+        that are already fitted (by :meth:`fit` or by the caller) are reused and only unfitted
+        ones are fitted: compress X once, estimate against many Y.
+    normal_scores : bool, default=False
+        Pass each code coordinate through :func:`normal_scores` (rank -> Phi^{-1}) before
+        estimating; MI-preserving, and it reduces the k-NN bias on the bounded codes of a
+        sigmoid bottleneck. Labels and identity inputs are left alone.
+    random_state : int, default=0
+        Seed of the compressors built from shortcuts (compressor objects keep their own).
 
-    Example:
-        >>> import numpy as np
-        >>> from infolens.estimators.knn import KSG
-        >>> rng = np.random.default_rng(0)
-        >>> z = rng.normal(size=(2000, 2))
-        >>> x = z @ rng.normal(size=(2, 30))        # 2-D signal embedded in 30 dimensions
-        >>> y = z[:, :1] + 0.5 * rng.normal(size=(2000, 1))
-        >>> mi = Compressed(KSG(), compress_x="pca:2").estimate(x, y)
+    Attributes
+    ----------
+    compress_x_, compress_y_ : object or None
+        The compressor objects in use (``None`` for identity), after the first ``fit``,
+        ``compress`` or ``estimate``.
+
+    References
+    ----------
+    Butakov et al., "Information Bottleneck Analysis of Deep Neural Networks via Lossy
+    Compression", ICLR 2024, arXiv:2305.08013.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from infolens.estimators.knn import KSG
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.normal(size=(2000, 2))
+    >>> x = z @ rng.normal(size=(2, 30))        # 2-D signal embedded in 30 dimensions
+    >>> y = z[:, :1] + 0.5 * rng.normal(size=(2000, 1))
+    >>> result = Compressed(KSG(), compress_x="pca:2").estimate_with_error(x, y)
+    >>> round(result.value, 1), result.details["latent_dim_x"]  # truth: log(1 + 1/0.25) / 2 = 0.80
+    (0.8, 2)
     """
 
     def __init__(
@@ -141,30 +213,56 @@ class Compressed:
         refit: bool = True,
         *,
         normal_scores: bool = False,
+        random_state: int = 0,
     ):
-        if not callable(getattr(estimator, "estimate", None)):
-            raise ValueError(
-                f"estimator: expected an object with estimate(x, y), got {type(estimator).__name__}"
-            )
         self.estimator = estimator
-        self.compress_x = make_compressor(compress_x, "compress_x")
-        self.compress_y = make_compressor(compress_y, "compress_y")
-        self.refit = bool(refit)
-        self.normal_scores = bool(normal_scores)
+        self.compress_x = compress_x
+        self.compress_y = compress_y
+        self.refit = refit
+        self.normal_scores = normal_scores
+        self.random_state = random_state
 
-    def __repr__(self) -> str:
-        return (
-            f"Compressed({self.estimator!r}, compress_x={_describe(self.compress_x)}, "
-            f"compress_y={_describe(self.compress_y)}, refit={self.refit}, "
-            f"normal_scores={self.normal_scores})"
-        )
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        """``compressed-<inner name>`` (the inner estimator's ``name``, else its class name)."""
+        inner = getattr(self.estimator, "name", None)
+        return f"compressed-{inner if isinstance(inner, str) else type(self.estimator).__name__}"
+
+    def _check_estimator(self) -> None:
+        if not callable(getattr(self.estimator, "estimate", None)):
+            raise ValueError(
+                "estimator: expected an object with estimate(x, y), got "
+                f"{type(self.estimator).__name__}"
+            )
+
+    def _compressors(self) -> tuple[Any, Any]:
+        """``(compress_x_, compress_y_)``: each spec turned into a compressor once (a shortcut is
+        built on first use and kept while the spec and ``random_state`` stay the same; an object
+        is used as is)."""
+        check_positive_int(self.random_state, "random_state", minimum=0)
+        made = getattr(self, "_made_from", {})
+        for side in ("x", "y"):
+            spec = getattr(self, f"compress_{side}")
+            attr = f"compress_{side}_"
+            previous, seed = made.get(side, (_NOT_MADE, None))
+            if isinstance(spec, str):
+                same = previous == spec and seed == self.random_state
+            else:
+                same = previous is spec
+            if not (same and hasattr(self, attr)):
+                setattr(
+                    self, attr, make_compressor(spec, f"compress_{side}", self.random_state)
+                )
+                made[side] = (spec, self.random_state)
+        self._made_from = made
+        return self.compress_x_, self.compress_y_
 
     # -- data ------------------------------------------------------------------------------
     def _validated(self, x: Any, y: Any) -> tuple[Any, Any]:
         """Check both inputs and that their rows pair up; labels stay labels."""
 
-        def one(a: Any, compressor: Any, name: str) -> Any:
-            if compressor is None and _is_label_vector(a):
+        def one(a: Any, spec: Any, name: str) -> Any:
+            if spec is None and _is_label_vector(a):
                 return as_labels(a, name)
             return as_samples(a, name, min_samples=2)
 
@@ -176,18 +274,47 @@ class Compressed:
         return xa, ya
 
     def fit(self, x: Any, y: Any) -> Compressed:
-        """Fit both compressors (those that are not identity) on ``x`` and ``y``."""
+        """Fit both compressors (those that are not identity) on ``x`` and ``y``.
+
+        Parameters
+        ----------
+        x : array-like of shape (n_samples, n_features_x)
+            Samples of X.
+        y : array-like of shape (n_samples, n_features_y) or (n_samples,)
+            Samples of Y (class labels when ``compress_y`` is ``None``).
+
+        Returns
+        -------
+        Compressed
+            ``self``.
+        """
+        compressors = self._compressors()
         xa, ya = self._validated(x, y)
-        for compressor, data in ((self.compress_x, xa), (self.compress_y, ya)):
+        for compressor, data in zip(compressors, (xa, ya), strict=True):
             if compressor is not None:
                 compressor.fit(data)
         return self
 
     def compress(self, x: Any, y: Any) -> tuple[Any, Any]:
-        """Codes ``(E_X(x), E_Y(y))`` (normal scores of them if ``normal_scores``); compressors
-        not fitted yet are fitted on this data first."""
+        """Codes ``(E_X(x), E_Y(y))`` (normal scores of them if ``normal_scores``).
+
+        Compressors not fitted yet are fitted on this data first.
+
+        Parameters
+        ----------
+        x : array-like of shape (n_samples, n_features_x)
+            Samples of X.
+        y : array-like of shape (n_samples, n_features_y) or (n_samples,)
+            Samples of Y, paired with ``x`` by row.
+
+        Returns
+        -------
+        codes_x, codes_y : numpy.ndarray
+            The codes (the input itself for identity, labels unchanged).
+        """
+        compress_x, compress_y = self._compressors()
         xa, ya = self._validated(x, y)
-        return self._encode(self.compress_x, xa), self._encode(self.compress_y, ya)
+        return self._encode(compress_x, xa), self._encode(compress_y, ya)
 
     def _encode(self, compressor: Any, data: Any) -> Any:
         if compressor is None:
@@ -207,20 +334,27 @@ class Compressed:
         return self.compress(x, y)
 
     # -- estimates ---------------------------------------------------------------------------
-    def estimate(self, x: Any, y: Any) -> float:
-        """I(X; Y) in nats, estimated on the codes."""
-        cx, cy = self._codes(x, y)
-        return float(self.estimator.estimate(cx, cy))
-
     @collect_estimator_warnings()
     def estimate_with_error(self, x: Any, y: Any) -> MIEstimate:
-        """Like :meth:`estimate`, with the inner estimator's standard error (NaN if it has none).
+        """I(X; Y) in nats estimated on the codes, with the inner estimator's standard error.
 
-        ``details`` holds the inner estimate's details under ``"inner"`` plus the code dimensions
-        (``latent_dim_x``, ``latent_dim_y``; None for labels) and the compressors' names.
+        Parameters
+        ----------
+        x : array-like of shape (n_samples, n_features_x)
+            Samples of X.
+        y : array-like of shape (n_samples, n_features_y) or (n_samples,)
+            Samples of Y, paired with ``x`` by row.
+
+        Returns
+        -------
+        MIEstimate
+            The inner estimate (standard error NaN if the inner estimator has no
+            ``estimate_with_error``); ``details`` holds the inner estimate's details under
+            ``"inner"`` plus the code dimensions (``latent_dim_x``, ``latent_dim_y``; None for
+            labels) and the compressors' names.
         """
+        self._check_estimator()
         cx, cy = self._codes(x, y)
-        inner_method = type(self.estimator).__name__
         if callable(getattr(self.estimator, "estimate_with_error", None)):
             inner = self.estimator.estimate_with_error(cx, cy)
             value, stderr, error_method = (
@@ -228,14 +362,14 @@ class Compressed:
                 float(inner.stderr),
                 inner.error_method,
             )
-            inner_method, inner_details = inner.method, dict(inner.details)
+            inner_details = dict(inner.details)
         else:
             value, stderr, error_method = float(self.estimator.estimate(cx, cy)), math.nan, "none"
             inner_details = {}
         details = {
             "inner": inner_details,
-            "compressor_x": _describe(self.compress_x),
-            "compressor_y": _describe(self.compress_y),
+            "compressor_x": _describe(self.compress_x_),
+            "compressor_y": _describe(self.compress_y_),
             "latent_dim_x": _code_dim(cx),
             "latent_dim_y": _code_dim(cy),
             "normal_scores": self.normal_scores,
@@ -244,7 +378,7 @@ class Compressed:
             value=value,
             stderr=stderr,
             n=len(cx),
-            method=f"compressed-{inner_method}",
+            method=self.name,
             error_method=error_method,
             details=details,
         )

@@ -1,7 +1,7 @@
 """Mutual information read from the Gaussian head of two normalizing flows (MIENF).
 
-Butakov, Tolmachev, Malanchuk, Neopryatnaya, Frolov, *Mutual Information Estimation via
-Normalizing Flows*, NeurIPS 2024, https://arxiv.org/abs/2403.02187.
+Butakov, Tolmachev, Malanchuk, Neopryatnaya, Frolov, "Mutual Information Estimation via
+Normalizing Flows", NeurIPS 2024, arXiv:2403.02187.
 
 MI is invariant under smooth invertible maps of X and of Y separately. Two flows ``f_X``, ``f_Y``
 are trained (maximum likelihood) so that the codes ``(f_X(X), f_Y(Y))`` are jointly Gaussian;
@@ -18,9 +18,12 @@ then ``I(X;Y) = I(f_X(X); f_Y(Y))`` is read from the Gaussian:
   concatenated codes, ``I = 1/2 (log det S_xx + log det S_yy - log det S)``
   (:func:`gaussian_mi_from_covariance`).
 
-The flows are zuko transforms (autoregressive neural spline flows by default) whose last layers
+The flows are zuko transforms (Rozet et al., *zuko: Normalizing flows in PyTorch*,
+github.com/probabilists/zuko; autoregressive neural spline flows by default) whose last layers
 start at zero, so every flow starts as the identity and the model starts at the closed-form
-Gaussian (CCA) solution. Inputs are standardised first (an affine map: MI is unchanged).
+Gaussian (CCA) solution. Inputs are standardised first (an affine map: MI is unchanged). The
+closed-form NumPy pieces (Gaussian MI, CCA) live in :mod:`infolens.estimators.gaussian` and are
+importable from here too; training is :mod:`infolens._training`'s.
 
 **The estimate.** Training uses a train/validation split; Adam stops early on the validation
 negative log-likelihood and the best weights are restored. The reported MI is computed on the
@@ -39,10 +42,11 @@ training rows): ``batch_size=512, lr=3e-3, lr_schedule="plateau", max_epochs=400
 patience=30`` (about a minute per fit on one CPU thread).
 
 Images: compose a compressor in front (``infolens.estimators.compression.Compressed``), as in
-the talk's image experiment; a Glow-style convolutional flow is not implemented here. The
+the image experiments of Butakov et al. (ICLR 2024, arXiv:2305.08013); a Glow-style
+convolutional flow is not implemented here. The
 compressor must keep the information: an ``AutoencoderCompressor`` with a sigmoid bottleneck
 and latent noise (its defaults, chosen for k-NN on the codes) caps I at a few nats, so for
-large MI use ``bottleneck="linear", latent_noise=0.0`` and train it longer (images of Gaussian
+large MI use ``bottleneck="linear", noise_std=0.0`` and train it longer (images of Gaussian
 bumps, I = 10 nats, seed 0: FlowMI on the default codes 3.6 nats, on linear noise-free codes
 after 150 epochs 9.3; on the true latents 9.95).
 """
@@ -51,7 +55,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -59,156 +62,46 @@ import torch
 import zuko
 from torch import Tensor, nn
 
-from infolens._repr import constructor_repr
-from infolens._validation import (
-    as_paired_samples,
-    check_positive_int,
-    column_moments,
-    constant_columns,
-)
-from infolens.estimators.neural import (
+from infolens import _validation as validate
+from infolens._training import (
     LR_SCHEDULES,
-    _check_fraction,
-    _check_positive_float,
-    _hidden,
     seeded_torch,
     split_indices,
     train_with_early_stopping,
+    training_kwargs,
+)
+from infolens.estimators.base import MIEstimatorBase
+from infolens.estimators.gaussian import (  # re-exported: the flow's closed-form pieces
+    MAX_INIT_RHO,
+    CCAResult,
+    canonical_correlation_analysis,
+    cca_from_covariance,
+    gaussian_cca_mi,
+    gaussian_mi_from_covariance,
+    held_out_canonical_mi,
+    tridiag_gaussian_mi,
 )
 from infolens.estimators.result import MIEstimate, collect_estimator_warnings
 
 __all__ = [
     "FlowMI",
+    "tridiag_gaussian_log_density",
+    # from infolens.estimators.gaussian, importable from here too
     "CCAResult",
     "canonical_correlation_analysis",
     "cca_from_covariance",
     "gaussian_cca_mi",
     "gaussian_mi_from_covariance",
-    "tridiag_gaussian_mi",
-    "tridiag_gaussian_log_density",
     "held_out_canonical_mi",
+    "tridiag_gaussian_mi",
 ]
 
 Variant = Literal["tridiag", "full"]
 FLOWS = ("nsf", "nsf-coupling", "maf", "realnvp")
-MAX_INIT_RHO = 1 - 1e-6  # canonical correlations are clipped to this before atanh
 _LOG_2PI = math.log(2 * math.pi)
 
 
-# ----------------------------------------------------------------------------- pure math
-def tridiag_gaussian_mi(rho: object) -> float:
-    """I = -1/2 sum_i log(1 - rho_i^2) (nats): the MI of ``N(0, [[I, diag rho], [diag rho, I]])``.
-
-    Raises ``ValueError`` unless every ``|rho_i| < 1``.
-    """
-    r = np.asarray(rho, dtype=np.float64).ravel()
-    if not np.all(np.isfinite(r)) or np.any(np.abs(r) >= 1):
-        raise ValueError(f"rho: every correlation must lie in (-1, 1), got {r}")
-    return float(-0.5 * np.sum(np.log1p(-(r**2))))
-
-
-def gaussian_mi_from_covariance(cov: object, dim_x: int) -> float:
-    """I = 1/2 (log det S_xx + log det S_yy - log det S) for a Gaussian with covariance ``S``.
-
-    ``S`` is the (dx + dy) square covariance of ``(X, Y)`` with X in the first ``dim_x``
-    coordinates. Raises ``ValueError`` if ``S`` is not symmetric positive definite.
-    """
-    s = np.asarray(cov, dtype=np.float64)
-    if s.ndim != 2 or s.shape[0] != s.shape[1]:
-        raise ValueError(f"cov: expected a square matrix, got shape {s.shape}")
-    dim_x = check_positive_int(dim_x, "dim_x")
-    if dim_x >= s.shape[0]:
-        raise ValueError(f"dim_x: must be smaller than the size of cov ({s.shape[0]}), got {dim_x}")
-    if not np.all(np.isfinite(s)) or not np.allclose(s, s.T, rtol=1e-8, atol=1e-10):
-        raise ValueError("cov: must be a finite symmetric matrix")
-    logdets = []
-    for block in (s[:dim_x, :dim_x], s[dim_x:, dim_x:], s):
-        sign, logdet = np.linalg.slogdet(block)
-        if sign <= 0:
-            raise ValueError("cov: must be positive definite")
-        logdets.append(logdet)
-    return float(0.5 * (logdets[0] + logdets[1] - logdets[2]))
-
-
-@dataclass(frozen=True)
-class CCAResult:
-    """Canonical correlation analysis of (X, Y).
-
-    ``u = (x - mean_x) @ weights_x`` and ``v = (y - mean_y) @ weights_y`` have identity
-    covariances and ``cov(u_i, v_j) = rho_i`` if ``i == j < k`` else 0, ``k = min(dx, dy)``;
-    ``rho`` is sorted in decreasing order.
-    """
-
-    mean_x: np.ndarray
-    mean_y: np.ndarray
-    weights_x: np.ndarray
-    weights_y: np.ndarray
-    rho: np.ndarray
-
-    @property
-    def mutual_information(self) -> float:
-        """The Gaussian MI ``-1/2 sum log(1 - rho^2)`` of the canonical correlations."""
-        return tridiag_gaussian_mi(np.minimum(self.rho, MAX_INIT_RHO))
-
-
-def _inverse_sqrt(cov: np.ndarray, name: str) -> np.ndarray:
-    """Symmetric inverse square root of a covariance matrix (eigendecomposition)."""
-    vals, vecs = np.linalg.eigh(cov)
-    if vals.min() <= 1e-12 * max(vals.max(), 1e-300):
-        raise ValueError(f"{name}: covariance is singular (a coordinate is constant or redundant)")
-    return (vecs / np.sqrt(vals)) @ vecs.T
-
-
-def cca_from_covariance(
-    cov_xx: np.ndarray,
-    cov_yy: np.ndarray,
-    cov_xy: np.ndarray,
-    mean_x: np.ndarray | None = None,
-    mean_y: np.ndarray | None = None,
-) -> CCAResult:
-    """CCA in closed form from covariance blocks.
-
-    Whiten each side with the symmetric inverse square root, ``M = S_xx^-1/2 S_xy S_yy^-1/2``,
-    SVD ``M = U diag(rho) V^T``; then ``weights_x = S_xx^-1/2 U``, ``weights_y = S_yy^-1/2 V``
-    (full orthogonal U, V so that the extra coordinates of the longer side are kept).
-    """
-    cov_xx, cov_yy, cov_xy = (np.asarray(a, dtype=np.float64) for a in (cov_xx, cov_yy, cov_xy))
-    dx, dy = cov_xy.shape
-    wx = _inverse_sqrt(cov_xx, "x")
-    wy = _inverse_sqrt(cov_yy, "y")
-    u, s, vt = np.linalg.svd(wx @ cov_xy @ wy, full_matrices=True)
-    return CCAResult(
-        mean_x=np.zeros(dx) if mean_x is None else np.asarray(mean_x, dtype=np.float64),
-        mean_y=np.zeros(dy) if mean_y is None else np.asarray(mean_y, dtype=np.float64),
-        weights_x=wx @ u,
-        weights_y=wy @ vt.T,
-        rho=np.clip(s[: min(dx, dy)], 0.0, 1.0),
-    )
-
-
-def canonical_correlation_analysis(x: object, y: object) -> CCAResult:
-    """Closed-form CCA of paired samples ``x`` (n, dx), ``y`` (n, dy) (see :class:`CCAResult`).
-
-    Reference: Hotelling, *Relations between two sets of variates*, Biometrika 1936.
-    """
-    xa, ya = as_paired_samples(x, y, min_samples=3)
-    mx, my = xa.mean(0), ya.mean(0)
-    xc, yc = xa - mx, ya - my
-    n = len(xa)
-    return cca_from_covariance(
-        xc.T @ xc / (n - 1), yc.T @ yc / (n - 1), xc.T @ yc / (n - 1), mx, my
-    )
-
-
-def gaussian_cca_mi(x: object, y: object) -> float:
-    """The Gaussian (plug-in) MI ``-1/2 sum log(1 - rho_i^2)`` of the sample canonical correlations.
-
-    Equal to :func:`gaussian_mi_from_covariance` of the sample covariance; exact for Gaussian data
-    as n grows (biased up by about ``dx * dy / (2 n)`` nats in finite samples).
-    """
-    return canonical_correlation_analysis(x, y).mutual_information
-
-
+# ----------------------------------------------------------------------------- torch math
 def _log_one_minus_tanh2(theta: Tensor) -> Tensor:
     """``log(1 - tanh(theta)^2) = -2 log cosh(theta)``, stable for large |theta|."""
     a = theta.abs()
@@ -221,6 +114,31 @@ def tridiag_gaussian_log_density(u: Tensor, v: Tensor, theta: Tensor) -> Tensor:
     Pairs ``(u_i, v_i)``, ``i < k = len(theta)``, are bivariate normals with correlation
     ``rho_i``: ``-log 2pi - 1/2 log(1 - rho^2) - ((u - rho v)^2 / (1 - rho^2) + v^2) / 2``;
     coordinates beyond ``k`` are independent standard normals.
+
+    Parameters
+    ----------
+    u : torch.Tensor
+        Codes of x, shape (n, dx).
+    v : torch.Tensor
+        Codes of y, shape (n, dy).
+    theta : torch.Tensor
+        ``atanh`` of the k = min(dx, dy) canonical correlations, shape (k,).
+
+    Returns
+    -------
+    torch.Tensor
+        The log-density of every row, shape (n,).
+
+    References
+    ----------
+    Butakov et al., "Mutual Information Estimation via Normalizing Flows", NeurIPS 2024,
+    arXiv:2403.02187 (the tridiag-N-MIENF head).
+
+    Examples
+    --------
+    >>> z = torch.zeros(1, 1)
+    >>> round(float(tridiag_gaussian_log_density(z, z, torch.zeros(1))[0]), 4)  # -log(2 pi)
+    -1.8379
     """
     k = theta.shape[0]
     rho = torch.tanh(theta)
@@ -232,28 +150,6 @@ def tridiag_gaussian_log_density(u: Tensor, v: Tensor, theta: Tensor) -> Tensor:
         if extra.shape[1]:
             out = out - 0.5 * (extra**2).sum(1) - 0.5 * _LOG_2PI * extra.shape[1]
     return out
-
-
-def held_out_canonical_mi(
-    u: np.ndarray, v: np.ndarray, k: int, *, n_bootstrap: int = 200, seed: int = 0
-) -> tuple[float, float, np.ndarray]:
-    """MI of fixed canonical pairs on held-out data, with a bootstrap standard error.
-
-    ``I = -1/2 sum_{i<k} log(1 - r_i^2)``, ``r_i = corr(u_i, v_i)`` on the given rows; the
-    standard error is the standard deviation of ``I`` over ``n_bootstrap`` resamples of the rows.
-    Returns ``(I, stderr, r)``.
-    """
-
-    def value(uu: np.ndarray, vv: np.ndarray) -> tuple[float, np.ndarray]:
-        uc, vc = uu[:, :k] - uu[:, :k].mean(0), vv[:, :k] - vv[:, :k].mean(0)
-        r = (uc * vc).sum(0) / np.sqrt((uc**2).sum(0) * (vc**2).sum(0))
-        r = np.clip(r, -MAX_INIT_RHO, MAX_INIT_RHO)
-        return float(-0.5 * np.sum(np.log1p(-(r**2)))), r
-
-    mi, r = value(u, v)
-    rng = np.random.default_rng(seed)
-    boots = [value(u[idx], v[idx])[0] for idx in rng.integers(0, len(u), (n_bootstrap, len(u)))]
-    return mi, float(np.std(boots, ddof=1)) if n_bootstrap > 1 else float("nan"), r
 
 
 # ----------------------------------------------------------------------------- torch parts
@@ -278,19 +174,23 @@ def _zero_last_layers(module: nn.Module) -> None:
 
 
 def _build_flow(
-    flow: str | Callable[[int], nn.Module], features: int, transforms: int, hidden: tuple[int, ...]
+    flow: str | Callable[[int], nn.Module],
+    features: int,
+    transforms: int,
+    hidden_sizes: tuple[int, ...],
 ) -> nn.Module:
     """A zuko lazy transform mapping data to latent, started at the identity."""
+    kw = dict(transforms=transforms, hidden_features=hidden_sizes)
     if callable(flow):
         made = flow(features)
     elif flow == "nsf":
-        made = zuko.flows.NSF(features, transforms=transforms, hidden_features=hidden)
+        made = zuko.flows.NSF(features, **kw)
     elif flow == "nsf-coupling":
-        made = zuko.flows.NSF(features, transforms=transforms, hidden_features=hidden, passes=2)
+        made = zuko.flows.NSF(features, passes=2, **kw)
     elif flow == "maf":
-        made = zuko.flows.MAF(features, transforms=transforms, hidden_features=hidden)
+        made = zuko.flows.MAF(features, **kw)
     elif flow == "realnvp":
-        made = zuko.flows.RealNVP(features, transforms=transforms, hidden_features=hidden)
+        made = zuko.flows.RealNVP(features, **kw)
     else:
         raise ValueError(f"flow: expected one of {FLOWS} or a callable, got {flow!r}")
     lazy = made.transform if isinstance(made, zuko.flows.Flow) else made
@@ -389,37 +289,83 @@ class _FlowPair(nn.Module):
 
 
 # ----------------------------------------------------------------------------- the estimator
-class FlowMI:
+class FlowMI(MIEstimatorBase):
     """Mutual information from the Gaussian head of two normalizing flows (MIENF).
 
-    Reference: Butakov et al., *Mutual Information Estimation via Normalizing Flows*,
-    NeurIPS 2024, https://arxiv.org/abs/2403.02187 (the module docstring gives the model and the
-    held-out estimate).
+    The module docstring gives the model and the held-out estimate. All parameters are stored
+    as given and checked by :meth:`fit` (a ``ValueError`` names the first bad one).
 
-    Arguments:
-        variant: ``"tridiag"`` (``I = -1/2 sum log(1 - rho^2)``, trainable ``rho``) or ``"full"``
-            (``I = 1/2 (log det S_xx + log det S_yy - log det S)``).
-        flow: ``"nsf"`` (autoregressive rational-quadratic splines, default), ``"nsf-coupling"``,
-            ``"maf"``, ``"realnvp"``, or a callable ``features -> zuko Flow / LazyTransform``.
-        transforms, hidden: number of flow transforms and hidden widths of their networks.
-        batch_size, lr, max_epochs, patience: Adam mini-batches and early stopping on the
-            validation negative log-likelihood (best weights restored).
-        lr_schedule: ``"constant"`` or ``"plateau"`` (halve ``lr`` when the validation NLL stalls
-            for ``patience // 3`` epochs, down to ``lr / 100``).
-        val_fraction: share of the rows held out for early stopping and for the estimate.
-        n_bootstrap: bootstrap resamples for the standard error.
-        device: torch device for training (``"cpu"`` or e.g. ``"cuda"``).
-        progress: show a tqdm progress bar over epochs.
-        random_state: seeds the split, the flows' initialisation and the batches.
+    Parameters
+    ----------
+    variant : {"tridiag", "full"}, default="tridiag"
+        ``"tridiag"``: ``I = -1/2 sum log(1 - rho^2)`` with trainable ``rho``
+        (tridiag-N-MIENF); ``"full"``: ``I = 1/2 (log det S_xx + log det S_yy - log det S)``
+        with a trainable covariance ``S`` (N-MIENF).
+    flow : str or callable, default="nsf"
+        ``"nsf"`` (autoregressive rational-quadratic splines), ``"nsf-coupling"``, ``"maf"``,
+        ``"realnvp"``, or a callable ``features -> zuko Flow / LazyTransform``.
+    transforms : int, default=2
+        Number of transforms of each flow.
+    hidden_sizes : sequence of int or int, default=(64, 64)
+        Hidden widths of the flows' networks.
+    batch_size : int, default=512
+        Rows per mini-batch.
+    lr : float, default=1e-3
+        Adam's (initial) learning rate.
+    max_epochs : int, default=60
+        Most epochs of training.
+    patience : int, default=6
+        Epochs without improvement of the validation negative log-likelihood before stopping
+        (best weights restored; :func:`infolens._training.train_with_early_stopping`).
+    lr_schedule : {"constant", "plateau"}, default="constant"
+        ``"plateau"`` halves ``lr`` when the validation NLL stalls for ``patience // 3``
+        epochs, down to ``lr / 100``.
+    val_fraction : float, default=0.2
+        Share of the rows held out for early stopping and for the estimate.
+    n_bootstrap : int, default=200
+        Bootstrap resamples of the held-out rows for the standard error.
+    grad_clip : float or None, default=10.0
+        Largest gradient norm; ``None``: no clipping.
+    device : str, default="cpu"
+        Torch device for training (``"cpu"`` or e.g. ``"cuda"``).
+    progress : bool, default=False
+        Show a tqdm progress bar over epochs.
+    random_state : int, default=0
+        Seeds the split, the flows' initialisation, the batches and the bootstrap.
 
-    After :meth:`fit`: ``rho_`` (canonical correlations, sorted by decreasing ``|rho|``),
-    ``model_mi_``, ``history_``, ``held_out_`` (an :class:`MIEstimate`), :meth:`transform`.
+    Attributes
+    ----------
+    rho_ : numpy.ndarray
+        Canonical correlations of the trained head, sorted by decreasing ``|rho|``.
+    model_mi_ : float
+        The MI of the trained head's parameters (the paper's read-out).
+    init_mi_ : float
+        The MI of the closed-form starting point (Gaussian CCA of the standardised data).
+    history_ : dict
+        The training history.
+    held_out_ : MIEstimate
+        The held-out estimate (what :meth:`estimate_with_error` returns).
 
-    Example:
-        >>> from infolens.estimators.flows import FlowMI
-        >>> est = FlowMI(variant="tridiag", max_epochs=30, random_state=0)
-        >>> mi = est.estimate(x, y)  # doctest: +SKIP
-        >>> u, v = est.transform(x, y)  # doctest: +SKIP
+    References
+    ----------
+    Butakov, Tolmachev, Malanchuk, Neopryatnaya, Frolov, "Mutual Information Estimation via
+    Normalizing Flows", NeurIPS 2024, arXiv:2403.02187; the flows are zuko's
+    (github.com/probabilists/zuko): Durkan et al., "Neural Spline Flows", NeurIPS 2019,
+    arXiv:1906.04032; Papamakarios et al., "Masked Autoregressive Flow for Density
+    Estimation", NeurIPS 2017, arXiv:1705.07057; Dinh et al., "Density estimation using Real
+    NVP", ICLR 2017, arXiv:1605.08803.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(2000, 2)); y = 0.8 * x + 0.6 * rng.normal(size=(2000, 2))
+    >>> est = FlowMI(max_epochs=1, hidden_sizes=16, n_bootstrap=20).fit(x, y)
+    >>> round(est.held_out_.value, 1), est.rho_.shape  # truth: -log(1 - 0.8^2) = 1.02
+    (1.0, (2,))
+    >>> u, v = est.transform(x, y)
+    >>> u.shape, v.shape
+    ((2000, 2), (2000, 2))
     """
 
     def __init__(
@@ -428,7 +374,7 @@ class FlowMI:
         flow: str | Callable[[int], nn.Module] = "nsf",
         *,
         transforms: int = 2,
-        hidden: Sequence[int] | int = (64, 64),
+        hidden_sizes: Sequence[int] | int = (64, 64),
         batch_size: int = 512,
         lr: float = 1e-3,
         max_epochs: int = 60,
@@ -441,44 +387,59 @@ class FlowMI:
         progress: bool = False,
         random_state: int = 0,
     ) -> None:
-        if variant not in ("tridiag", "full"):
-            raise ValueError(f"variant: expected 'tridiag' or 'full', got {variant!r}")
-        if not callable(flow) and flow not in FLOWS:
-            raise ValueError(f"flow: expected one of {FLOWS} or a callable, got {flow!r}")
         self.variant = variant
         self.flow = flow
-        self.transforms = check_positive_int(transforms, "transforms")
-        self.hidden = _hidden(hidden)
-        self.batch_size = check_positive_int(batch_size, "batch_size", minimum=2)
-        self.lr = _check_positive_float(lr, "lr")
-        self.max_epochs = check_positive_int(max_epochs, "max_epochs", minimum=0)
-        self.patience = check_positive_int(patience, "patience")
-        if lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"lr_schedule: expected one of {LR_SCHEDULES}, got {lr_schedule!r}")
+        self.transforms = transforms
+        self.hidden_sizes = hidden_sizes
+        self.batch_size = batch_size
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.patience = patience
         self.lr_schedule = lr_schedule
-        self.val_fraction = _check_fraction(val_fraction, "val_fraction")
-        self.n_bootstrap = check_positive_int(n_bootstrap, "n_bootstrap", minimum=2)
-        self.grad_clip = (
-            None if grad_clip is None else _check_positive_float(grad_clip, "grad_clip")
-        )
-        self.device = torch.device(device)
-        self.progress = bool(progress)
-        self.random_state = check_positive_int(random_state, "random_state", minimum=0)
+        self.val_fraction = val_fraction
+        self.n_bootstrap = n_bootstrap
+        self.grad_clip = grad_clip
+        self.device = device
+        self.progress = progress
+        self.random_state = random_state
 
     @property
-    def method(self) -> str:
-        return f"FlowMI({self.variant})"
+    def name(self) -> str:  # type: ignore[override]
+        """``flow`` (the registry's name, tridiag variant) or ``flow-full``."""
+        return "flow" if self.variant == "tridiag" else f"flow-{self.variant}"
+
+    def _check_params(self) -> tuple[int, ...]:
+        """Check every hyper-parameter (a ``ValueError`` names the first bad one); returns the
+        hidden widths as a tuple."""
+        if self.variant not in ("tridiag", "full"):
+            raise ValueError(f"variant: expected 'tridiag' or 'full', got {self.variant!r}")
+        if not callable(self.flow) and self.flow not in FLOWS:
+            raise ValueError(f"flow: expected one of {FLOWS} or a callable, got {self.flow!r}")
+        validate.check_positive_int(self.transforms, "transforms")
+        hidden_sizes = validate.check_hidden_sizes(self.hidden_sizes)
+        validate.check_positive_int(self.batch_size, "batch_size", minimum=2)
+        validate.check_positive_float(self.lr, "lr")
+        validate.check_positive_int(self.max_epochs, "max_epochs", minimum=0)
+        validate.check_positive_int(self.patience, "patience")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(
+                f"lr_schedule: expected one of {LR_SCHEDULES}, got {self.lr_schedule!r}"
+            )
+        validate.check_fraction(self.val_fraction, "val_fraction")
+        validate.check_positive_int(self.n_bootstrap, "n_bootstrap", minimum=2)
+        if self.grad_clip is not None:
+            validate.check_positive_float(self.grad_clip, "grad_clip")
+        validate.check_positive_int(self.random_state, "random_state", minimum=0)
+        return hidden_sizes
 
     # ------------------------------------------------------------------ fitting
     def _tensor(self, a: np.ndarray) -> Tensor:
-        return torch.as_tensor(a, dtype=torch.float32, device=self.device)
+        return torch.as_tensor(a, dtype=torch.float32, device=self.device_)
 
     def _standardise(self, x: np.ndarray, y: np.ndarray) -> tuple[Tensor, Tensor]:
-        x, y = x[:, self._keep_x], y[:, self._keep_y]
-        return (
-            self._tensor((x - self._mean_x) / self._scale_x),
-            self._tensor((y - self._mean_y) / self._scale_y),
-        )
+        (mean_x, scale_x), (mean_y, scale_y) = self.moments_
+        x, y = x[:, self.keep_x_], y[:, self.keep_y_]
+        return self._tensor((x - mean_x) / scale_x), self._tensor((y - mean_y) / scale_y)
 
     def _init_head(self, x: Tensor, y: Tensor) -> nn.Module:
         with torch.no_grad():
@@ -491,34 +452,57 @@ class FlowMI:
         return _FullHead(z.mean(0), cov, a64.shape[1])
 
     def fit(self, x: object, y: object) -> FlowMI:
-        """Train the flows and the Gaussian head on a split of ``(x, y)``; returns ``self``."""
-        xa, ya = as_paired_samples(x, y, min_samples=2)
+        """Train the flows and the Gaussian head on a split of ``(x, y)``.
+
+        Parameters
+        ----------
+        x : array-like of shape (n_samples, dim_x)
+            Samples of X.
+        y : array-like of shape (n_samples, dim_y)
+            Samples of Y, paired with ``x`` by row.
+
+        Returns
+        -------
+        FlowMI
+            ``self``, fitted.
+
+        Raises
+        ------
+        ValueError
+            On a bad hyper-parameter, malformed data, or a variable whose every column is
+            constant on the training split.
+        """
+        hidden_sizes = self._check_params()
+        xa, ya = validate.as_paired_samples(x, y, min_samples=2)
         train, val = split_indices(len(xa), self.val_fraction, self.random_state)
+        self.device_ = torch.device(self.device)
         self.dim_x_, self.dim_y_ = xa.shape[1], ya.shape[1]
         # constant columns carry no information: dropped (infolens._validation.constant_columns)
-        self._keep_x, self._keep_y = ~constant_columns(xa[train]), ~constant_columns(ya[train])
-        for name, keep in (("x", self._keep_x), ("y", self._keep_y)):
+        self.keep_x_ = ~validate.constant_columns(xa[train])
+        self.keep_y_ = ~validate.constant_columns(ya[train])
+        for name, keep in (("x", self.keep_x_), ("y", self.keep_y_)):
             if not keep.any():
                 raise ValueError(
                     f"{name}: every column is constant on the training split; I(X;Y) = 0 and "
                     "there is no flow to fit"
                 )
-        (self._mean_x, self._scale_x), (self._mean_y, self._scale_y) = (
-            column_moments(xa[train][:, self._keep_x]), column_moments(ya[train][:, self._keep_y])
+        self.moments_ = (
+            validate.column_moments(xa[train][:, self.keep_x_]),
+            validate.column_moments(ya[train][:, self.keep_y_]),
         )
         xt, yt = self._standardise(xa, ya)
         x_tr, y_tr, x_va, y_va = xt[train], yt[train], xt[val], yt[val]
         with seeded_torch(self.random_state):
             self.model_ = _FlowPair(
-                _build_flow(self.flow, int(self._keep_x.sum()), self.transforms, self.hidden),
-                _build_flow(self.flow, int(self._keep_y.sum()), self.transforms, self.hidden),
-            ).to(self.device)
-            self.model_.head = self._init_head(x_tr, y_tr).to(self.device)
+                _build_flow(self.flow, int(self.keep_x_.sum()), self.transforms, hidden_sizes),
+                _build_flow(self.flow, int(self.keep_y_.sum()), self.transforms, hidden_sizes),
+            ).to(self.device_)
+            self.model_.head = self._init_head(x_tr, y_tr).to(self.device_)
             self.init_mi_ = self.model_.head.model_mi()
             gen = torch.Generator().manual_seed(self.random_state)
 
             def batch_loss(idx: Tensor) -> Tensor:
-                idx = idx.to(self.device)
+                idx = idx.to(self.device_)
                 return -self.model_.log_prob(x_tr[idx], y_tr[idx]).mean()
 
             def val_loss() -> float:
@@ -529,32 +513,21 @@ class FlowMI:
                 return -total / len(x_va)
 
             self.history_ = train_with_early_stopping(
-                self.model_,
-                batch_loss,
-                val_loss,
-                len(train),
-                batch_size=self.batch_size,
-                lr=self.lr,
-                max_epochs=self.max_epochs,
-                patience=self.patience,
-                generator=gen,
-                progress=self.progress,
-                desc=self.method,
-                grad_clip=self.grad_clip,
-                lr_schedule=self.lr_schedule,
+                self.model_, batch_loss, val_loss, len(train), generator=gen,
+                desc=type(self).__name__, **training_kwargs(self),  # with grad_clip, lr_schedule
             )
         self.model_.eval()
         cca = self.model_.head.readout()
         order = np.argsort(-np.abs(cca.rho), kind="stable")
         k = len(cca.rho)
-        self._proj = CCAResult(
+        self.projection_ = CCAResult(
             cca.mean_x,
             cca.mean_y,
             np.concatenate([cca.weights_x[:, order], cca.weights_x[:, k:]], axis=1),
             np.concatenate([cca.weights_y[:, order], cca.weights_y[:, k:]], axis=1),
             cca.rho[order],
         )
-        self.rho_ = self._proj.rho
+        self.rho_ = self.projection_.rho
         self.model_mi_ = self.model_.head.model_mi()
         self.n_train_ = len(train)
         self.held_out_ = self._evaluate(xa[val], ya[val], self.n_train_)
@@ -566,10 +539,25 @@ class FlowMI:
             raise ValueError("FlowMI: not fitted yet; call fit(x, y) first")
 
     def transform(self, x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
-        """Gaussianized canonical codes ``(u, v)``: ``u_i`` pairs with ``v_i`` at correlation
-        ``rho_[i]`` (sorted by decreasing ``|rho|``); other coordinates are independent."""
+        """Gaussianized canonical codes ``(u, v)`` of new pairs, with the fitted model.
+
+        ``u_i`` pairs with ``v_i`` at correlation ``rho_[i]`` (sorted by decreasing ``|rho|``);
+        other coordinates are independent.
+
+        Parameters
+        ----------
+        x : array-like of shape (n_samples, dim_x)
+            Samples of X, with as many features as in :meth:`fit`.
+        y : array-like of shape (n_samples, dim_y)
+            Samples of Y, paired with ``x``.
+
+        Returns
+        -------
+        u, v : numpy.ndarray
+            Codes of shape (n_samples, number of kept columns of x) and likewise for y.
+        """
         self._check_fitted()
-        xa, ya = as_paired_samples(x, y)
+        xa, ya = validate.as_paired_samples(x, y)
         if xa.shape[1] != self.dim_x_ or ya.shape[1] != self.dim_y_:
             raise ValueError(
                 f"x, y: expected {self.dim_x_} and {self.dim_y_} features as in fit, "
@@ -584,7 +572,7 @@ class FlowMI:
                 parts_a.append(a.cpu().double().numpy())
                 parts_b.append(b.cpu().double().numpy())
         a, b = np.concatenate(parts_a), np.concatenate(parts_b)
-        p = self._proj
+        p = self.projection_
         return (a - p.mean_x) @ p.weights_x, (b - p.mean_y) @ p.weights_y
 
     def _evaluate(self, x: np.ndarray, y: np.ndarray, n_train: int) -> MIEstimate:
@@ -597,7 +585,7 @@ class FlowMI:
             mi,
             stderr,
             len(x),
-            self.method,
+            self.name,
             error_method="held-out bootstrap",
             details={
                 "model_mi": self.model_mi_,
@@ -612,28 +600,45 @@ class FlowMI:
         )
 
     def evaluate(self, x: object, y: object) -> MIEstimate:
-        """The held-out estimate on new pairs ``(x, y)`` with the fitted model (no training)."""
+        """The held-out estimate on new pairs ``(x, y)`` with the fitted model (no training).
+
+        Parameters
+        ----------
+        x : array-like of shape (n_samples, dim_x)
+            Samples of X (at least 3).
+        y : array-like of shape (n_samples, dim_y)
+            Samples of Y, paired with ``x``.
+
+        Returns
+        -------
+        MIEstimate
+            ``I = -1/2 sum log(1 - r_i^2)`` of the held-out canonical correlations, with a
+            bootstrap standard error.
+        """
         self._check_fitted()
-        xa, ya = as_paired_samples(x, y, min_samples=3)
+        xa, ya = validate.as_paired_samples(x, y, min_samples=3)
         return self._evaluate(xa, ya, self.n_train_)
 
     @collect_estimator_warnings()
     def estimate_with_error(self, x: object, y: object) -> MIEstimate:
         """Fit on ``(x, y)`` and return the held-out estimate with its bootstrap standard error.
 
-        A variable whose every column is constant gives I = 0 exactly, without training."""
-        xa, ya = as_paired_samples(x, y, min_samples=2)
-        if constant_columns(xa).all() or constant_columns(ya).all():
-            return MIEstimate(0.0, 0.0, len(xa), self.method, details={"constant": True})
+        A variable whose every column is constant gives I = 0 exactly, without training.
+
+        Parameters
+        ----------
+        x : array-like of shape (n_samples, dim_x)
+            Samples of X.
+        y : array-like of shape (n_samples, dim_y)
+            Samples of Y, paired with ``x``.
+
+        Returns
+        -------
+        MIEstimate
+            In nats, ``error_method="held-out bootstrap"``.
+        """
+        self._check_params()
+        xa, ya = validate.as_paired_samples(x, y, min_samples=2)
+        if validate.constant_columns(xa).all() or validate.constant_columns(ya).all():
+            return MIEstimate(0.0, 0.0, len(xa), self.name, details={"constant": True})
         return self.fit(xa, ya).held_out_
-
-    def estimate(self, x: object, y: object) -> float:
-        """I(X;Y) in nats: fit, then the held-out estimate."""
-        return self.estimate_with_error(x, y).value
-
-    def __repr__(self) -> str:
-        return constructor_repr(
-            self,
-            always=("variant", "flow", "transforms", "hidden", "max_epochs", "random_state"),
-            skip=("progress", "device"),
-        )

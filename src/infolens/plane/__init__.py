@@ -2,12 +2,12 @@
 
 ``InformationPlaneTracker`` attaches to any ``nn.Module`` by layer names (forward hooks) and
 records I(X; L) and I(L; Y) per epoch through lossy compression (Butakov et al., ICLR 2024,
-https://arxiv.org/abs/2305.08013). ``run_mnist_plane`` is the paper's MNIST experiment.
+arXiv:2305.08013). ``run_mnist_plane`` is the paper's MNIST experiment.
 """
 
 from __future__ import annotations
 
-import importlib
+from infolens._extras import lazy_attributes
 
 __all__ = [
     "ActivationProbe",
@@ -40,7 +40,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'infolens.plane' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

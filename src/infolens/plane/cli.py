@@ -1,26 +1,25 @@
 """``infolens plane ...``: the information-plane commands (registered by ``infolens.cli``).
 
 Errors in the input print one line ``error: ...`` on stderr, naming the option as typed
-(``--probe-size``), and exit with code 2. Rows that an estimator flagged (the table's
-``warnings`` column) are printed as one line ``warning: ...`` each on stderr.
+(``--probe-size``; ``--seed`` for ``random_state``), and exit with code 2. Rows that an
+estimator flagged (the table's ``warnings`` column) are printed as one line ``warning: ...``
+each on stderr.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+
+from infolens._cli import options_named, print_warning
 
 __all__ = ["plane_app"]
 
-_stderr = Console(stderr=True)
 #: At most this many flagged rows are printed; the table has them all.
 MAX_WARNING_LINES = 20
 
@@ -34,29 +33,6 @@ plane_app = typer.Typer(
 T = TypeVar("T")
 
 
-#: Arguments of ``run_mnist_plane`` whose option is not ``--`` + the name with dashes.
-_OPTION_NAMES = {"out_dir": "--out"}
-
-
-def _as_option(message: str, arguments: Sequence[str]) -> str:
-    """``"probe_size: ..."`` -> ``"--probe-size: ..."`` when the message names one of
-    ``arguments`` (Python names), so that the user reads the option they typed."""
-    match = re.match(r"([a-z_]+): ", message)
-    if match is None or match.group(1) not in arguments:
-        return message
-    name = match.group(1)
-    option = _OPTION_NAMES.get(name, "--" + name.replace("_", "-"))
-    return option + message[len(name):]
-
-
-def _user_errors(action: Callable[[], T], arguments: Sequence[str] = ()) -> T:
-    try:
-        return action()
-    except (ValueError, FileNotFoundError) as err:
-        typer.echo(f"error: {_as_option(str(err), arguments)}", err=True)
-        raise typer.Exit(2) from None
-
-
 def _print_flagged(rows: Sequence[dict], table: Path) -> None:
     """One line ``warning: epoch E, layer L: <warnings>`` per flagged row, on stderr."""
     flagged = [r for r in rows if r.get("warnings")]
@@ -68,8 +44,7 @@ def _print_flagged(rows: Sequence[dict], table: Path) -> None:
             f"of {table}"
         )
     for line in lines:
-        _stderr.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False,
-                      soft_wrap=True)
+        print_warning(line)
 
 
 def _parse_layers(text: str) -> list[str]:
@@ -105,7 +80,7 @@ def mnist(
     ] = "demo",
     epochs: Annotated[
         int | None,
-        typer.Option(help="training epochs (overrides the preset)"),
+        typer.Option(help="training epochs, exactly (overrides the preset)"),
     ] = None,
     layers: Annotated[
         str,
@@ -118,7 +93,10 @@ def mnist(
     ] = None,
     out: Annotated[Path, typer.Option(help="output directory")] = Path("results/mnist"),
     resume: Annotated[bool, typer.Option("--resume", help="continue an interrupted run")] = False,
-    seed: Annotated[int, typer.Option(help="seed of data order, init, noise, compressors")] = 0,
+    random_state: Annotated[
+        int,
+        typer.Option("--seed", help="seed of data order, init, noise, compressors (random_state)"),
+    ] = 0,
     mnist_dir: Annotated[
         Path | None,
         typer.Option(
@@ -126,10 +104,13 @@ def mnist(
             "(default $INFOLENS_MNIST_DIR, else ~/.cache/infolens/mnist)"
         ),
     ] = None,
-    noise_sigma: Annotated[
+    noise_std: Annotated[
         float | None,
-        typer.Option(help="relative Gaussian noise before each layer"),
+        typer.Option(help="std of the relative Gaussian noise before each layer"),
     ] = None,
+    device: Annotated[
+        str, typer.Option(help="torch device: cpu, cuda, cuda:1, mps (a setting of the run)")
+    ] = "cpu",
     lr: Annotated[float | None, typer.Option(help="Adam learning rate")] = None,
     batch_size: Annotated[
         int | None, typer.Option(help="training batch size (overrides the preset)")
@@ -163,10 +144,11 @@ def mnist(
                 epochs=epochs,
                 probe_size=probe_size,
                 resume=resume,
-                seed=seed,
+                random_state=random_state,
                 mnist_dir=mnist_dir,
+                device=device,
                 train_size=train_size,
-                noise_sigma=noise_sigma,
+                noise_std=noise_std,
                 lr=lr,
                 batch_size=batch_size,
                 x_compressor=x_compressor,
@@ -176,8 +158,10 @@ def mnist(
                 download=download,
             )
 
-    result = _user_errors(action, list(inspect.signature(run_mnist_plane).parameters))
-    rows = _user_errors(lambda: read_table(result))
+    arguments = {a: "--" + a.replace("_", "-") for a in inspect.signature(run_mnist_plane).parameters}
+    with options_named({**arguments, "out_dir": "--out", "random_state": "--seed"}):
+        result = action()
+    rows = read_table(result)
     _print_flagged(rows, result / "table.csv")
     typer.echo(_summary(rows, result))
 
@@ -193,9 +177,9 @@ def plot(
     from infolens.plane.plots import plot_all
     from infolens.plane.tracker import read_table
 
-    rows = _user_errors(lambda: read_table(results_dir))
+    rows = read_table(results_dir)
     _print_flagged(rows, results_dir / "table.csv")
-    paths = _user_errors(lambda: plot_all(rows, out or results_dir))
+    paths = plot_all(rows, out or results_dir)
     for path in paths:
         typer.echo(str(path))
 

@@ -2,9 +2,10 @@
 
 Two presets:
 
-* ``"paper"``: the authors' settings (REFERENCE.md section 2): Adam, lr 1e-5, batch 1024,
-  300 epochs, the 10,000 test images as probe, relative noise sigma 1e-3 (and dropout 0.1)
-  before each layer, X compressed to 4 dimensions by a convolutional autoencoder, each layer
+* ``"paper"``: the authors' settings (Butakov et al., "Information Bottleneck Analysis of Deep
+  Neural Networks via Lossy Compression", ICLR 2024, arXiv:2305.08013): Adam, lr 1e-5, batch 1024,
+  300 epochs, the 10,000 test images as probe, relative noise of standard deviation 1e-3 (and
+  dropout 0.1) before each layer, X compressed to 4 dimensions by a convolutional autoencoder, each layer
   by PCA to 4 dimensions, weighted Kozachenko-Leonenko estimator with k = 5.
 * ``"demo"``: the same pipeline sized to finish in about 10 minutes on 2 CPU cores: lr 1e-4,
   batch 128, 12 epochs over all 60,000 training images, 5,000 test images as probe, the
@@ -26,13 +27,13 @@ from torch.utils.data import DataLoader, TensorDataset
 from infolens._validation import check_positive_int
 from infolens.data.mnist import load_mnist
 from infolens.estimators.compressors import AutoencoderCompressor, PCACompressor
-from infolens.estimators.knn import ContinuousDiscreteMI, WeightedKL
+from infolens.estimators.registry import make_estimator
 from infolens.io import atomic_write_json
 from infolens.plane.models import MNISTConvNet
 from infolens.plane.plots import plot_all
 from infolens.plane.probe import resolve_layers
-from infolens.plane.tracker import InformationPlaneTracker
-from infolens.plane.train import train_and_track
+from infolens.plane.tracker import InformationPlaneTracker, _describe
+from infolens.plane.train import check_device, train_and_track
 
 __all__ = ["PlanePreset", "PRESETS", "check_preset", "run_mnist_plane", "mnist_tensors"]
 
@@ -47,7 +48,55 @@ LAYER_COMPRESSORS = ("pca", "ae")
 
 @dataclass(frozen=True)
 class PlanePreset:
-    """Settings of one MNIST information-plane run (see the module docstring)."""
+    """Settings of one MNIST information-plane run (see the module docstring).
+
+    Parameters
+    ----------
+    name : str
+        The preset's name.
+    epochs : int
+        Training epochs: exactly this many (no early stopping, unlike ``ae_max_epochs``).
+    lr : float
+        Adam's learning rate.
+    batch_size : int
+        Training batch size.
+    probe_size : int
+        Test images probed (at most 10,000).
+    train_size : int or None, default=None
+        Training images used; ``None``: all 60,000.
+    noise_std : float, default=1e-3
+        Standard deviation of the relative noise before each layer
+        (:class:`~infolens.plane.models.MNISTConvNet`).
+    dropout : float, default=0.1
+        Dropout before each layer from L2 on.
+    latent_dim : int, default=4
+        Code dimension of the compressors.
+    k : int, default=5
+        Neighbours of the estimators.
+    every : int, default=1
+        Record every ``every`` epochs.
+    x_compressor : {"conv-ae", "pca"}, default="conv-ae"
+        Compressor of the probe images.
+    layer_compressor : {"pca", "ae"}, default="pca"
+        Compressor of the layers (``"ae"``: a dense autoencoder per layer and epoch, slower).
+    ae_train_size : int, default=60000
+        Training images the image autoencoder is trained on.
+    ae_max_epochs : int, default=100
+        Most epochs of the autoencoders (their ``max_epochs``: they stop early on a validation
+        split, see ``ae_patience``).
+    ae_patience : int, default=10
+        Early-stopping patience of the autoencoders.
+
+    References
+    ----------
+    Butakov et al., "Information Bottleneck Analysis of Deep Neural Networks via Lossy
+    Compression", ICLR 2024, arXiv:2305.08013.
+
+    Examples
+    --------
+    >>> PRESETS["demo"].epochs, check_preset(PRESETS["paper"]).lr
+    (12, 1e-05)
+    """
 
     name: str
     epochs: int
@@ -55,7 +104,7 @@ class PlanePreset:
     batch_size: int
     probe_size: int
     train_size: int | None = None  # None: all 60,000 training images
-    noise_sigma: float = 1e-3
+    noise_std: float = 1e-3
     dropout: float = 0.1
     latent_dim: int = 4
     k: int = 5
@@ -63,7 +112,7 @@ class PlanePreset:
     x_compressor: str = "conv-ae"  # or "pca"
     layer_compressor: str = "pca"  # or "ae" (a dense autoencoder per layer and epoch: slower)
     ae_train_size: int = 60000
-    ae_epochs: int = 100
+    ae_max_epochs: int = 100
     ae_patience: int = 10
 
 
@@ -73,7 +122,7 @@ PRESETS: dict[str, PlanePreset] = {
     ),
     "demo": PlanePreset(
         name="demo", epochs=12, lr=1e-4, batch_size=128, probe_size=5000,
-        ae_train_size=10000, ae_epochs=20, ae_patience=3,
+        ae_train_size=10000, ae_max_epochs=20, ae_patience=3,
     ),
 }
 
@@ -103,13 +152,39 @@ def _check_float(value: object, name: str, *, positive: bool) -> float:
 
 
 def min_probe_size(k: int) -> int:
-    """The smallest probe the estimators accept: k + 1 images of each of the 10 digits."""
+    """The smallest probe the estimators accept: k + 1 images of each of the 10 digits.
+
+    Parameters
+    ----------
+    k : int
+        Neighbours of the estimators.
+
+    Returns
+    -------
+    int
+        ``10 * (k + 1)``.
+    """
     return MNIST_CLASSES * (k + 1)
 
 
 def check_preset(config: PlanePreset) -> PlanePreset:
-    """Check every setting of ``config`` at once, before any data are read or any training;
-    a ``ValueError`` names the first bad one (as an argument of :func:`run_mnist_plane`)."""
+    """Check every setting of ``config`` at once, before any data are read or any training.
+
+    Parameters
+    ----------
+    config : PlanePreset
+        The settings.
+
+    Returns
+    -------
+    PlanePreset
+        ``config``, unchanged.
+
+    Raises
+    ------
+    ValueError
+        Naming the first bad setting (as an argument of :func:`run_mnist_plane`).
+    """
     k = check_positive_int(config.k, "k")
     _check_int(config.epochs, "epochs", 1)
     _check_float(config.lr, "lr", positive=True)
@@ -122,7 +197,7 @@ def check_preset(config: PlanePreset) -> PlanePreset:
     if config.train_size is not None:
         _check_int(config.train_size, "train_size", 1, MNIST_TRAIN_SIZE,
                    high_why=" (the MNIST training set)")
-    _check_float(config.noise_sigma, "noise_sigma", positive=False)
+    _check_float(config.noise_std, "noise_std", positive=False)
     if not (_check_float(config.dropout, "dropout", positive=False) < 1):
         raise ValueError(f"dropout: must be < 1, got {config.dropout!r}")
     check_positive_int(config.latent_dim, "latent_dim")
@@ -135,21 +210,43 @@ def check_preset(config: PlanePreset) -> PlanePreset:
         )
     _check_int(config.ae_train_size, "ae_train_size", 2, MNIST_TRAIN_SIZE,
                high_why=" (the MNIST training set)")
-    _check_int(config.ae_epochs, "ae_epochs", 1)
+    _check_int(config.ae_max_epochs, "ae_max_epochs", 1)
     _check_int(config.ae_patience, "ae_patience", 1)
     return config
 
 
 def mnist_tensors(images: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    """uint8 images (n, 28, 28) -> float32 (n, 1, 28, 28) in [0, 1]; labels -> int64."""
+    """MNIST arrays as the network's tensors.
+
+    Parameters
+    ----------
+    images : numpy.ndarray of shape (n, 28, 28)
+        uint8 pixels.
+    labels : numpy.ndarray of shape (n,)
+        Digits.
+
+    Returns
+    -------
+    x : torch.Tensor of shape (n, 1, 28, 28)
+        float32 pixels in [0, 1].
+    y : torch.Tensor of shape (n,)
+        int64 labels.
+
+    Examples
+    --------
+    >>> x, y = mnist_tensors(np.full((2, 28, 28), 255, np.uint8), np.array([3, 7]))
+    >>> tuple(x.shape), float(x.max()), y.dtype
+    ((2, 1, 28, 28), 1.0, torch.int64)
+    """
     x = torch.as_tensor(images, dtype=torch.float32).unsqueeze(1) / _PIXEL_SCALE
     return x, torch.as_tensor(labels, dtype=torch.int64)
 
 
-def _subset(n_total: int, n: int | None, seed: int) -> np.ndarray:
+def _subset(n_total: int, n: int | None, random_state: int) -> np.ndarray:
     if n is None or n >= n_total:
         return np.arange(n_total)
-    return np.sort(np.random.default_rng(seed).choice(n_total, size=n, replace=False))
+    rng = np.random.default_rng(random_state)
+    return np.sort(rng.choice(n_total, size=n, replace=False))
 
 
 def run_mnist_plane(
@@ -159,16 +256,17 @@ def run_mnist_plane(
     epochs: int | None = None,
     probe_size: int | None = None,
     resume: bool = False,
-    seed: int = 0,
+    random_state: int = 0,
     mnist_dir: str | Path | None = None,
     *,
+    device: str = "cpu",
     train_size: int | None = None,
-    noise_sigma: float | None = None,
+    noise_std: float | None = None,
     lr: float | None = None,
     batch_size: int | None = None,
     x_compressor: str | None = None,
     ae_train_size: int | None = None,
-    ae_epochs: int | None = None,
+    ae_max_epochs: int | None = None,
     layer_compressor: str | None = None,
     every: int | None = None,
     progress: bool = True,
@@ -181,23 +279,88 @@ def run_mnist_plane(
     and, at the end, the plots (``information_plane``, ``mi_vs_epoch``, ``training_curves``,
     PNG and SVG). ``resume=True`` continues an interrupted run in the same ``out_dir``; it
     must have the same settings (only ``epochs`` may grow; ``progress``, ``plots``,
-    ``download`` and ``mnist_dir`` are free). Arguments other than ``preset`` override the
-    preset's values; all are checked (:func:`check_preset`) before any data are read. MNIST is
-    read from ``mnist_dir`` (else ``$INFOLENS_MNIST_DIR``, else the cache), downloaded there
-    first when missing and ``download`` is true.
+    ``download`` and ``mnist_dir`` are free; ``device`` is a setting, like the rest).
+    Arguments other than ``preset`` override the preset's values; all are checked
+    (:func:`check_preset`, ``random_state``, ``device``, ``layers``) before any data are read.
+    MNIST is read from ``mnist_dir`` (else ``$INFOLENS_MNIST_DIR``, else the cache), downloaded
+    there first when missing and ``download`` is true.
+
+    Parameters
+    ----------
+    preset : {"demo", "paper"}, default="demo"
+        The base settings (:data:`PRESETS`).
+    out_dir : str or pathlib.Path, default="results/mnist"
+        Where the run is written.
+    layers : sequence of str, default=("L2", "L3", "L4", "L5")
+        Layers of :class:`~infolens.plane.models.MNISTConvNet` to track.
+    epochs : int or None, default=None
+        Training epochs: exactly this many are trained (not a ``max_epochs`` cap: no early
+        stopping).
+    probe_size : int or None, default=None
+        Test images probed.
+    resume : bool, default=False
+        Continue an interrupted run in ``out_dir``.
+    random_state : int, default=0
+        Seed of the subsets, the network, the shuffling, the noise, the compressors and the
+        estimators (``--seed`` on the command line).
+    mnist_dir : str or pathlib.Path or None, default=None
+        Directory of the MNIST files.
+    device : str, default="cpu"
+        Torch device for the network (training, evaluation, probe) and the autoencoders:
+        ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``... Checked first, with the rest.
+    train_size : int or None, default=None
+        Training images used.
+    noise_std : float or None, default=None
+        Standard deviation of the relative noise before each layer.
+    lr : float or None, default=None
+        Adam's learning rate.
+    batch_size : int or None, default=None
+        Training batch size.
+    x_compressor : {"conv-ae", "pca"} or None, default=None
+        Compressor of the probe images.
+    ae_train_size : int or None, default=None
+        Training images of the image autoencoder.
+    ae_max_epochs : int or None, default=None
+        Most epochs of the autoencoders (they stop early).
+    layer_compressor : {"pca", "ae"} or None, default=None
+        Compressor of the layers.
+    every : int or None, default=None
+        Record every ``every`` epochs.
+    progress : bool, default=True
+        Show progress bars.
+    plots : bool, default=True
+        Draw the figures at the end.
+    download : bool, default=True
+        Download missing MNIST files.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir``.
+
+    References
+    ----------
+    Butakov et al., "Information Bottleneck Analysis of Deep Neural Networks via Lossy
+    Compression", ICLR 2024, arXiv:2305.08013.
+
+    Examples
+    --------
+    >>> out = run_mnist_plane("demo", "results/mnist", epochs=1)  # doctest: +SKIP
     """
     if preset not in PRESETS:
         raise ValueError(f"preset: expected one of {sorted(PRESETS)}, got {preset!r}")
     overrides = {
         "epochs": epochs, "probe_size": probe_size, "train_size": train_size,
-        "noise_sigma": noise_sigma, "lr": lr, "batch_size": batch_size,
-        "x_compressor": x_compressor, "ae_train_size": ae_train_size, "ae_epochs": ae_epochs,
+        "noise_std": noise_std, "lr": lr, "batch_size": batch_size,
+        "x_compressor": x_compressor, "ae_train_size": ae_train_size,
+        "ae_max_epochs": ae_max_epochs,
         "layer_compressor": layer_compressor, "every": every,
     }
     config = check_preset(dataclasses.replace(
         PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}
     ))
-    _check_int(seed, "seed", 0)
+    _check_int(random_state, "random_state", 0)
+    device = str(check_device(device))
     layers = [layers] if isinstance(layers, str) else list(layers)
     with torch.random.fork_rng(devices=[]):  # a throwaway network, only for its layer names
         resolve_layers(MNISTConvNet(), layers)
@@ -206,36 +369,36 @@ def run_mnist_plane(
 
     train_images, train_labels = load_mnist(mnist_dir, "train", download=download)
     test_images, test_labels = load_mnist(mnist_dir, "test", download=download)
-    train_idx = _subset(len(train_images), config.train_size, seed)
+    train_idx = _subset(len(train_images), config.train_size, random_state)
     x_train, y_train = mnist_tensors(train_images[train_idx], train_labels[train_idx])
     x_test, y_test = mnist_tensors(test_images, test_labels)
-    probe_idx = _subset(len(x_test), config.probe_size, seed + 1)
+    probe_idx = _subset(len(x_test), config.probe_size, random_state + 1)
     probe_x, probe_y = x_test[probe_idx], y_test[probe_idx]
-    _check_probe_classes(probe_y.numpy(), config.k, seed)
+    _check_probe_classes(probe_y.numpy(), config.k, random_state)
 
-    torch.manual_seed(seed)
-    model = MNISTConvNet(dropout=config.dropout, noise_sigma=config.noise_sigma)
+    torch.manual_seed(random_state)
+    model = MNISTConvNet(dropout=config.dropout, noise_std=config.noise_std).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(random_state)
     train_loader = DataLoader(
         TensorDataset(x_train, y_train), batch_size=config.batch_size, shuffle=True,
         generator=generator,
     )
     test_loader = DataLoader(TensorDataset(x_test, y_test), batch_size=2000)
 
-    x_comp = _x_compressor(config, train_images, seed)
+    x_comp = _x_compressor(config, train_images, random_state, device)
     tracker = InformationPlaneTracker(
         model,
         layers,
         probe_x,
         probe_y,
         x_compressor=x_comp,
-        layer_compressor=_layer_compressor(config, seed),
-        mi_estimator=WeightedKL(k=config.k),
-        label_estimator=ContinuousDiscreteMI(k=config.k),
+        layer_compressor=_layer_compressor(config, random_state, device),
+        mi_estimator=make_estimator("weighted-kl", k=config.k, random_state=random_state),
+        label_estimator=make_estimator("ross", k=config.k, random_state=random_state),
         every=config.every,
         out_dir=out,
-        seed=seed,
+        random_state=random_state,
         metadata={
             "experiment": "mnist",
             # train_size resolved (None means all), so that a resumed run compares like for like
@@ -247,7 +410,7 @@ def run_mnist_plane(
     )
     train_and_track(
         model, train_loader, test_loader, tracker, config.epochs, optimizer,
-        resume=resume, seed=seed, progress=progress,
+        resume=resume, random_state=random_state, device=device, progress=progress,
     )
     if plots:
         plot_all(tracker.rows, out)
@@ -258,50 +421,54 @@ def run_mnist_plane(
     return out
 
 
-def _check_probe_classes(probe_y: np.ndarray, k: int, seed: int) -> None:
+def _check_probe_classes(probe_y: np.ndarray, k: int, random_state: int) -> None:
     """Every digit needs k + 1 probe images (the label estimator's neighbours)."""
     counts = np.bincount(probe_y, minlength=MNIST_CLASSES)
     if counts.min() < k + 1:
         raise ValueError(
-            f"probe_size: the {len(probe_y)} probe images (seed {seed}) hold only "
+            f"probe_size: the {len(probe_y)} probe images (random_state {random_state}) hold only "
             f"{counts.min()} of digit {counts.argmin()}; the estimators need k + 1 = {k + 1} of "
             "each digit: use a larger probe"
         )
 
 
-def _layer_compressor(config: PlanePreset, seed: int):
+def _layer_compressor(config: PlanePreset, random_state: int, device: str):
     """PCA (the authors' committed code) or a dense autoencoder, fitted anew per layer/epoch."""
     if config.layer_compressor == "pca":
-        return PCACompressor(latent_dim=config.latent_dim, random_state=seed)
+        return PCACompressor(latent_dim=config.latent_dim, random_state=random_state)
     return AutoencoderCompressor(
-        latent_dim=config.latent_dim, architecture="dense", epochs=config.ae_epochs,
-        patience=config.ae_patience, random_state=seed,
+        latent_dim=config.latent_dim, architecture="dense", max_epochs=config.ae_max_epochs,
+        patience=config.ae_patience, random_state=random_state, device=device,
     )
 
 
-def _x_compressor(config: PlanePreset, train_images: np.ndarray, seed: int):
+def _x_compressor(config: PlanePreset, train_images: np.ndarray, random_state: int, device: str):
     """The input compressor: PCA (fitted on the probe by the tracker) or a conv autoencoder
     trained here on a seeded subset of the training images (the probe is test data)."""
     if config.x_compressor == "pca":
-        return PCACompressor(latent_dim=config.latent_dim, random_state=seed)
+        return PCACompressor(latent_dim=config.latent_dim, random_state=random_state)
     ae = AutoencoderCompressor(
         latent_dim=config.latent_dim, architecture="conv", image_shape=(28, 28),
-        epochs=config.ae_epochs, patience=config.ae_patience, random_state=seed,
+        max_epochs=config.ae_max_epochs, patience=config.ae_patience,
+        random_state=random_state, device=device,
     )
-    return _LazyFitted(ae, train_images, config.ae_train_size, seed)
+    return _LazyFitted(ae, train_images, config.ae_train_size, random_state)
 
 
 class _LazyFitted:
     """Fits the wrapped compressor on training images only when codes are actually needed
     (a resumed run reloads the cached X codes and skips the autoencoder)."""
 
-    def __init__(self, compressor, images: np.ndarray, n: int, seed: int) -> None:
+    def __init__(self, compressor, images: np.ndarray, n: int, random_state: int) -> None:
         self.compressor = compressor
         self.latent_dim = compressor.latent_dim
-        self._images, self._n, self._seed = images, n, seed
+        self._images, self._n, self._random_state = images, n, random_state
 
     def __repr__(self) -> str:
-        return f"{self.compressor!r} fitted on {self._n} MNIST training images (seed {self._seed})"
+        return (
+            f"{_describe(self.compressor)} fitted on {self._n} MNIST training images "
+            f"(random_state {self._random_state})"
+        )
 
     def __sklearn_is_fitted__(self) -> bool:
         return True
@@ -311,7 +478,7 @@ class _LazyFitted:
 
     def transform(self, x: np.ndarray) -> np.ndarray:
         if not self.compressor.__sklearn_is_fitted__():
-            idx = _subset(len(self._images), self._n, self._seed + 2)
+            idx = _subset(len(self._images), self._n, self._random_state + 2)
             flat = self._images[idx].reshape(len(idx), -1).astype(np.float64) / _PIXEL_SCALE
             self.compressor.fit(flat)
         return self.compressor.transform(x)

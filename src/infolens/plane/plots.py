@@ -2,8 +2,9 @@
 
 * :func:`plot_information_plane`: one panel per layer, I(X; L) on x, I(L; Y) on y, points
   coloured by epoch and joined in order, with error bars (the picture of Shwartz-Ziv and
-  Tishby, *Opening the Black Box of Deep Neural Networks via Information*, 2017,
-  https://arxiv.org/abs/1703.00810, and of Butakov et al., ICLR 2024);
+  Tishby, "Opening the Black Box of Deep Neural Networks via Information", 2017,
+  arXiv:1703.00810, and of Butakov et al., "Information Bottleneck Analysis of Deep Neural
+  Networks via Lossy Compression", ICLR 2024, arXiv:2305.08013);
 * :func:`plot_mi_vs_epoch`: both quantities against the epoch, one line per layer;
 * :func:`plot_training_curves`: loss and accuracy against the epoch.
 
@@ -90,9 +91,40 @@ def plot_information_plane(
     rows: Sequence[dict], out_dir: str | Path, stem: str = "information_plane",
     title: str | None = None,
 ) -> list[Path]:
-    """One panel per layer: I(X;L) vs I(L;Y), points coloured by epoch, joined in epoch order,
-    with standard-error bars; flagged points hollow. Writes ``<stem>.png`` and ``<stem>.svg``;
-    returns their paths."""
+    """One panel per layer: I(X;L) vs I(L;Y), points coloured by epoch, joined in epoch order.
+
+    With standard-error bars; flagged points are hollow.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        The result table (:func:`~infolens.plane.tracker.read_table`).
+    out_dir : str or pathlib.Path
+        Where the figure is written.
+    stem : str, default="information_plane"
+        File name without suffix.
+    title : str or None, default=None
+        Title of the figure.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``<stem>.png`` and ``<stem>.svg``.
+
+    References
+    ----------
+    Shwartz-Ziv & Tishby, "Opening the Black Box of Deep Neural Networks via Information", 2017,
+    arXiv:1703.00810.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> rows = [{"epoch": e, "layer": "L2", "i_xl": 1.0 + e, "i_xl_err": 0.1, "i_ly": 0.5,
+    ...          "i_ly_err": 0.1} for e in range(3)]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [p.name for p in plot_information_plane(rows, tmp)]
+    ['information_plane.png', 'information_plane.svg']
+    """
     _check_rows(rows)
     plt = _pyplot()
     from matplotlib.cm import ScalarMappable
@@ -144,8 +176,24 @@ def plot_information_plane(
 def plot_mi_vs_epoch(
     rows: Sequence[dict], out_dir: str | Path, stem: str = "mi_vs_epoch"
 ) -> list[Path]:
-    """I(X;L) and I(L;Y) against the epoch (two panels, one line per layer, error bands);
-    flagged estimates circled hollow."""
+    """I(X;L) and I(L;Y) against the epoch (two panels, one line per layer, error bands).
+
+    Flagged estimates are circled hollow.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        The result table (its MI columns).
+    out_dir : str or pathlib.Path
+        Where the figure is written.
+    stem : str, default="mi_vs_epoch"
+        File name without suffix.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``<stem>.png`` and ``<stem>.svg``.
+    """
     _check_rows(rows)
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
@@ -177,7 +225,22 @@ def plot_mi_vs_epoch(
 def plot_training_curves(
     rows: Sequence[dict], out_dir: str | Path, stem: str = "training_curves"
 ) -> list[Path]:
-    """Train/test loss and accuracy against the epoch (one value per epoch of the table)."""
+    """Train/test loss and accuracy against the epoch (one value per epoch of the table).
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        The result table (with ``train_loss``, ``test_acc``... columns).
+    out_dir : str or pathlib.Path
+        Directory of the figure.
+    stem : str, default="training_curves"
+        Its file name, without the suffix.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG and SVG files.
+    """
     _check_rows(rows)
     plt = _pyplot()
     per_epoch = {r["epoch"]: r for r in rows}
@@ -203,7 +266,20 @@ def plot_training_curves(
 
 
 def plot_all(rows: Sequence[dict], out_dir: str | Path) -> list[Path]:
-    """All three figures of a run, PNG and SVG, in ``out_dir``."""
+    """All three figures of a run, PNG and SVG, in ``out_dir``.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        The result table.
+    out_dir : str or pathlib.Path
+        Where the figures are written.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The six files.
+    """
     return (
         plot_information_plane(rows, out_dir)
         + plot_mi_vs_epoch(rows, out_dir)

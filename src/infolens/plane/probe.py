@@ -8,11 +8,59 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["ActivationProbe", "resolve_layers"]
+__all__ = ["ActivationProbe", "model_device", "resolve_layers"]
+
+
+def model_device(model: nn.Module) -> torch.device:
+    """The device that holds ``model``: that of its first parameter (else first buffer), else CPU.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network.
+
+    Returns
+    -------
+    torch.device
+        Where its inputs must go.
+
+    Examples
+    --------
+    >>> model_device(nn.Linear(2, 2))
+    device(type='cpu')
+    """
+    for tensor in model.parameters():
+        return tensor.device
+    for tensor in model.buffers():
+        return tensor.device
+    return torch.device("cpu")
 
 
 def resolve_layers(model: nn.Module, layers: Sequence[str]) -> dict[str, nn.Module]:
-    """Map layer names (as in ``model.named_modules()``) to modules; unknown names fail clearly."""
+    """Map layer names (as in ``model.named_modules()``) to modules.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network.
+    layers : str or sequence of str
+        Layer names (a single name is one layer).
+
+    Returns
+    -------
+    dict of str to torch.nn.Module
+        The modules, in the order given.
+
+    Raises
+    ------
+    ValueError
+        For no names, an unknown name (the message lists the available ones) or a repeated one.
+
+    Examples
+    --------
+    >>> list(resolve_layers(nn.Sequential(nn.Linear(2, 2), nn.ReLU()), ["1"]))
+    ['1']
+    """
     if isinstance(layers, str):
         layers = [layers]
     if len(layers) == 0:
@@ -31,10 +79,22 @@ class ActivationProbe:
     """Collect the outputs of named layers, each flattened to ``(n, d)`` float32.
 
     Forward hooks are registered on entering the ``with`` block and removed on leaving it;
-    the model's mode (train/eval) is restored too. Nothing about the model changes.
+    the model's mode (train/eval) is restored too. Nothing about the model changes. The inputs
+    go to the model's device (:func:`model_device`); the activations come back to the CPU.
 
-    Example
-    -------
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network.
+    layers : sequence of str
+        Names of the layers to read (:func:`resolve_layers`).
+
+    References
+    ----------
+    PyTorch's forward hooks, ``torch.nn.Module.register_forward_hook``.
+
+    Examples
+    --------
     >>> model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     >>> with ActivationProbe(model, ["0", "2"]) as probe:
     ...     acts = probe.collect(torch.randn(10, 3))
@@ -78,12 +138,33 @@ class ActivationProbe:
     def collect(
         self, inputs: torch.Tensor | Iterable, batch_size: int = 1000, eval_mode: bool = True
     ) -> dict[str, np.ndarray]:
-        """Run ``inputs`` (a tensor, or an iterable of tensors / (x, y) batches) through the
-        model under ``torch.no_grad()`` and return ``{layer: activations (n, d)}``."""
+        """Run ``inputs`` through the model under ``torch.no_grad()`` and collect the layers.
+
+        Parameters
+        ----------
+        inputs : torch.Tensor or iterable
+            A tensor (split into batches), or an iterable of tensors or of ``(x, y)`` batches;
+            each batch is moved to the model's device.
+        batch_size : int, default=1000
+            Batch size for a tensor.
+        eval_mode : bool, default=True
+            Run the model in eval mode (its mode is restored afterwards).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``{layer: activations (n, d)}``, float32.
+
+        Raises
+        ------
+        RuntimeError
+            When called outside the ``with`` block.
+        """
         if not self._handles:
             raise RuntimeError("ActivationProbe.collect must be called inside its `with` block")
         self._buffers = {name: [] for name in self.layers}
         was_training = self.model.training
+        device = model_device(self.model)
         self.model.train(not eval_mode)
         try:
             if isinstance(inputs, torch.Tensor):
@@ -93,6 +174,8 @@ class ActivationProbe:
             for batch in batches:
                 if isinstance(batch, (tuple, list)):
                     batch = batch[0]
+                if isinstance(batch, torch.Tensor):
+                    batch = batch.to(device)
                 self.model(batch)
         finally:
             self.model.train(was_training)

@@ -1,19 +1,20 @@
 """Information-plane tracking: I(X; L) and I(L; Y) per layer L and epoch, through compression.
 
-Method (Butakov et al., *Information Bottleneck Analysis of Deep Neural Networks via Lossy
-Compression*, ICLR 2024, https://arxiv.org/abs/2305.08013):
+Method (Butakov et al., "Information Bottleneck Analysis of Deep Neural Networks via Lossy
+Compression", ICLR 2024, arXiv:2305.08013):
 
     I(X; L) ~ I(E_X(X); E_L(L)),    I(L; Y) ~ I(E_L(L); Y),
 
 where E_X compresses the probe inputs once (cached) and E_L is fitted anew on each layer's
 activations every tracked epoch (PCA to 4 dimensions by default, an autoencoder optionally).
 The first is a continuous-continuous estimate (weighted Kozachenko-Leonenko, k = 5, by
-default); the second a continuous-discrete one (Ross 2014) because Y are class labels. For
+default); the second a continuous-discrete one (Ross, "Mutual Information between Discrete and
+Continuous Data Sets", PLoS ONE 9(2): e87357, 2014) because Y are class labels. For
 I(X; L) to be finite the layers must be stochastic: see :mod:`infolens.plane.noise`.
 
 The tracker is the result table's owner. With ``out_dir`` it writes, atomically after every
 recorded epoch: ``table.csv`` and ``table.json`` (one row per epoch and layer) and
-``run.json`` (all parameters: layers, noise, compressors, estimators, seeds, versions).
+``run.json`` (all parameters: layers, noise, compressors, estimators, random_state, versions).
 Every reason an estimator gives to distrust a number (``MIEstimate.warnings``) goes to the
 table's ``warnings`` column (``"i_xl: <message>; i_ly: <message>"``, empty when none) and is
 re-emitted once per row as an :class:`~infolens.estimators.result.EstimatorWarning`.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import inspect
 import io
 import json
 import math
@@ -44,11 +46,11 @@ from torch import nn
 
 from infolens._validation import check_positive_int
 from infolens.estimators.compression import make_compressor
-from infolens.estimators.knn import ContinuousDiscreteMI, WeightedKL
+from infolens.estimators.registry import make_estimator
 from infolens.estimators.result import EstimatorWarning, warn_estimator
 from infolens.io import _json_default, atomic_save_npy, atomic_write_json, atomic_write_text
 from infolens.plane.noise import NoiseHooks, insert_noise
-from infolens.plane.probe import ActivationProbe, resolve_layers
+from infolens.plane.probe import ActivationProbe, model_device, resolve_layers
 
 __all__ = [
     "InformationPlaneTracker",
@@ -96,11 +98,30 @@ def _versions() -> dict[str, str]:
 
 
 def _describe(obj: Any) -> str:
-    """``repr`` when the class defines one; else its qualified name (no memory address, so
-    that the same setting reads the same in every process)."""
+    """``Name(a=..., b=...)`` with every parameter, in the constructor's order, for an object with
+    scikit-learn's ``get_params`` (not only those that differ from the defaults, as its ``repr`` shows: a run
+    records its settings even if a default changes later); else ``repr`` when the class defines
+    one; else its qualified name (no memory address, so that the same setting reads the same in
+    every process)."""
+    if callable(getattr(obj, "get_params", None)) and not isinstance(obj, type):
+        params = obj.get_params(deep=False)
+        order = [p for p in inspect.signature(type(obj).__init__).parameters if p in params]
+        keys = order + sorted(set(params) - set(order))  # in the constructor's order
+        shown = ", ".join(f"{key}={_describe_value(params[key])}" for key in keys)
+        return f"{type(obj).__name__}({shown})"
     if type(obj).__repr__ is object.__repr__:
         return f"{type(obj).__module__}.{type(obj).__qualname__}"
     return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(obj))
+
+
+def _describe_value(value: Any) -> str:
+    """A parameter value in :func:`_describe`: plain values by ``repr``, functions by name,
+    anything else described."""
+    if value is None or isinstance(value, (bool, int, float, str, tuple, list, dict)):
+        return repr(value)
+    if callable(value) and hasattr(value, "__name__") and not hasattr(value, "get_params"):
+        return value.__name__
+    return _describe(value)
 
 
 def _latent_dim(compressor: Any) -> int | None:
@@ -120,7 +141,16 @@ def _finite_or_none(value: float) -> float | None:
 
 
 def write_table(rows: Sequence[dict], out_dir: str | Path) -> None:
-    """Write ``rows`` to ``out_dir/table.csv`` and ``out_dir/table.json`` atomically."""
+    """Write ``rows`` to ``out_dir/table.csv`` and ``out_dir/table.json`` atomically.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Rows of the result table (:data:`TABLE_COLUMNS` first, then metrics, then
+        bookkeeping).
+    out_dir : str or pathlib.Path
+        The run's directory.
+    """
     out = Path(out_dir)
     columns = _columns(rows)
     buffer = io.StringIO()
@@ -133,8 +163,23 @@ def write_table(rows: Sequence[dict], out_dir: str | Path) -> None:
 
 
 def read_json(path: str | Path) -> Any:
-    """The JSON value in ``path``; an empty, truncated or non-JSON file is one ``ValueError``
-    naming it."""
+    """The JSON value in ``path``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A JSON file.
+
+    Returns
+    -------
+    object
+        Its value.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, when it is empty, truncated or not JSON.
+    """
     path = Path(path)
     data = path.read_bytes()
     if not data.strip():
@@ -146,11 +191,26 @@ def read_json(path: str | Path) -> Any:
 
 
 def read_table(path: str | Path) -> list[dict]:
-    """Rows of a result table: ``path`` is ``table.json`` or the directory holding it.
+    """Rows of a result table.
 
-    A missing table is ``FileNotFoundError``; an empty, damaged or malformed one (not an object
-    with a list of rows, each with an integer ``epoch``, a string ``layer`` and numeric MI
-    columns) is one ``ValueError`` naming the file and, where it applies, the row.
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        ``table.json`` or the directory holding it.
+
+    Returns
+    -------
+    list of dict
+        The rows, as written by :func:`write_table`.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no table.
+    ValueError
+        Naming the file and, where it applies, the row, for an empty, damaged or malformed
+        table (not an object with a list of rows, each with an integer ``epoch``, a string
+        ``layer`` and numeric MI columns).
     """
     path = Path(path)
     if path.is_dir():
@@ -211,14 +271,38 @@ def _may_change_on_resume(name: str) -> bool:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return value[:12] + "..." if re.fullmatch(r"[0-9a-f]{64}", value) else value  # digests
-    return str(value)
+    """A setting as shown in the one-line list of differences (digests shortened, whitespace
+    runs, newlines included, as one space)."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value):
+        return value[:12] + "..."  # digests
+    return " ".join(str(value).split())
 
 
 def settings_changes(saved: dict, current: dict, prefix: str = "") -> list[str]:
-    """``"name: old -> new"`` for every setting (nested ones as ``a.b``) of two ``run.json``
-    contents that differs, except those :func:`_may_change_on_resume` allows."""
+    """Every setting that differs between two ``run.json`` contents, as ``"name: old -> new"``.
+
+    The number of epochs, the package versions and results (``i_x_y``) may change on resume
+    and are not listed.
+
+    Parameters
+    ----------
+    saved : dict
+        The saved run's settings.
+    current : dict
+        This run's settings.
+    prefix : str, default=""
+        Prefix of the names (nested settings are listed as ``a.b``).
+
+    Returns
+    -------
+    list of str
+        The differences, in key order.
+
+    Examples
+    --------
+    >>> settings_changes({"random_state": 0, "epochs": 5}, {"random_state": 1, "epochs": 9})
+    ['random_state: 0 -> 1']
+    """
     changes = []
     for key in dict.fromkeys([*saved, *current]):
         name = f"{prefix}{key}"
@@ -266,9 +350,38 @@ def _estimate(estimate_with_error: Any, *args: Any) -> tuple[Any, tuple[str, ...
     return result, tuple(dict.fromkeys(_warnings_of(result) + tuple(emitted)))
 
 
+def _estimator(spec: Any, default: str, random_state: int) -> Any:
+    """An estimator object as given, or built from a registered name (None: ``default``)."""
+    if spec is None or isinstance(spec, str):
+        return make_estimator(default if spec is None else spec, k=5, random_state=random_state)
+    return spec
+
+
+def _forked_rng(device: torch.device) -> Any:
+    """``torch.random.fork_rng`` over the CPU's generator and, for an accelerator, ``device``'s."""
+    if device.type == "cpu":
+        return torch.random.fork_rng(devices=[])
+    return torch.random.fork_rng(devices=[device.index or 0], device_type=device.type)
+
+
 def row_warnings(messages: dict[str, Sequence[str]]) -> str:
-    """The ``warnings`` cell of a row: ``"i_xl: <message>; i_ly: <message>"`` for every message
-    about every estimate (``{"i_xl": [...], "i_ly": [...]}``), empty when there is none."""
+    """The ``warnings`` cell of a row.
+
+    Parameters
+    ----------
+    messages : dict of str to sequence of str
+        Messages about every estimate, ``{"i_xl": [...], "i_ly": [...]}``.
+
+    Returns
+    -------
+    str
+        ``"i_xl: <message>; i_ly: <message>"`` for every message, empty when there is none.
+
+    Examples
+    --------
+    >>> row_warnings({"i_xl": [], "i_ly": ["negative estimate"]})
+    'i_ly: negative estimate'
+    """
     return "; ".join(f"{name}: {text}" for name, texts in messages.items() for text in texts)
 
 
@@ -277,37 +390,67 @@ class InformationPlaneTracker:
 
     Parameters
     ----------
-    model : the network; only forward hooks are attached (removed by :meth:`close`).
-    layers : layer names as in ``model.named_modules()`` (e.g. ``["L2", "L3"]`` or ``["0"]``).
-    probe_x : probe inputs in the model's input format (tensor or array, first axis = samples);
-        at least k + 1 samples for the k-NN estimators and latent_dim + 1 for the compressors
-        (far more in practice: see docs/plane.md, "Choosing the probe and the compressors").
-    probe_y : class labels of the probe inputs (n,); k + 1 of every class for the label
-        estimator.
-    x_compressor : compresses the flattened probe inputs once (cached, also on disk):
-        ``"pca[:d]"``, ``"ae[:d]"``, ``"conv-ae[:d]"``, a compressor object (used as is when
-        already fitted, else fitted on the probe inputs) or ``None`` (no compression).
-        Default ``"pca:4"``.
-    layer_compressor : fitted anew on each layer's activations each tracked epoch: a string as
-        above, an unfitted compressor (deep-copied per use), a factory ``f(layer_name)``, or
-        ``None``. Default ``"pca:4"``. Layers with at most ``latent_dim`` features are used raw.
-    mi_estimator : estimator of I(X; L) with ``estimate_with_error``; default ``WeightedKL(k=5)``.
-    label_estimator : estimator of I(L; Y) for labels; default ``ContinuousDiscreteMI(k=5)``.
-    every : record every ``every`` epochs (epoch 0, before training, and multiples of it).
-    noise : relative Gaussian noise std added by forward hooks to the outputs of the tracked
-        layers, in training and evaluation alike (:func:`~infolens.plane.noise.insert_noise`);
-        ``None`` for none (use it when the model has its own noise layers).
-    out_dir : where the table, ``run.json`` and the cached X codes are written; ``None``: memory.
-    seed : seeds the probe's noise (seed and epoch; training's RNG stream is left untouched)
-        and the compressors.
-    batch_size : probe batch size.
-    metadata : extra entries for ``run.json`` (e.g. the model's built-in noise, the optimizer).
+    model : torch.nn.Module
+        The network; only forward hooks are attached (removed by :meth:`close`).
+    layers : sequence of str
+        Layer names as in ``model.named_modules()`` (e.g. ``["L2", "L3"]`` or ``["0"]``).
+    probe_x : torch.Tensor or array-like
+        Probe inputs in the model's input format (first axis = samples); at least k + 1
+        samples for the k-NN estimators and latent_dim + 1 for the compressors (far more in
+        practice: see docs/plane.md, "Choosing the probe and the compressors").
+    probe_y : torch.Tensor or array-like of shape (n,)
+        Class labels of the probe inputs; k + 1 of every class for the label estimator.
+    x_compressor : None, str or object, default="pca:4"
+        Compresses the flattened probe inputs once (cached, also on disk): ``"pca[:d]"``,
+        ``"ae[:d]"``, ``"conv-ae[:d]"``, a compressor object (used as is when already fitted,
+        else fitted on the probe inputs) or ``None`` (no compression).
+    layer_compressor : None, str, object or callable, default="pca:4"
+        Fitted anew on each layer's activations each tracked epoch: a string as above, an
+        unfitted compressor (deep-copied per use), a factory ``f(layer_name)``, or ``None``.
+        Layers with at most ``latent_dim`` features are used raw.
+    mi_estimator : object or str or None, default=None
+        Estimator of I(X; L) with ``estimate_with_error``, or a registered name
+        (:func:`~infolens.estimators.registry.make_estimator`, k = 5, ``random_state``);
+        ``None``: ``"weighted-kl"``.
+    label_estimator : object or str or None, default=None
+        Estimator of I(L; Y) for labels, or a registered name; ``None``: ``"ross"``.
+    every : int, default=1
+        Record every ``every`` epochs (epoch 0, before training, and multiples of it).
+    noise_std : float or None, default=None
+        Standard deviation of the relative Gaussian noise that forward hooks add to the outputs
+        of the tracked layers, in training and evaluation alike
+        (:func:`~infolens.plane.noise.insert_noise`); ``None`` for none (use it when the model
+        has its own noise layers).
+    out_dir : str or pathlib.Path or None, default=None
+        Where the table, ``run.json`` and the cached X codes are written; ``None``: memory.
+    random_state : int, default=0
+        Seeds the probe's noise (``random_state`` and the epoch; training's random stream is
+        left untouched), the compressors and the estimators built from a name.
+    batch_size : int, default=1000
+        Probe batch size. The probe runs on the model's device (wherever the model is when an
+        epoch is recorded); the activations are then compressed and estimated on the CPU.
+    metadata : dict or None, default=None
+        Extra entries for ``run.json`` (e.g. the model's built-in noise, the optimizer).
 
-    Example
-    -------
+    Attributes
+    ----------
+    rows : list of dict
+        The result table so far.
+    x_codes_ : numpy.ndarray or None
+        The codes of the probe inputs, once computed.
+
+    References
+    ----------
+    Butakov et al., "Information Bottleneck Analysis of Deep Neural Networks via Lossy
+    Compression", ICLR 2024, arXiv:2305.08013; Shwartz-Ziv & Tishby, "Opening the Black Box of
+    Deep Neural Networks via Information", 2017, arXiv:1703.00810.
+
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0)
     >>> model = nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 3))
-    >>> x, y = torch.randn(400, 8), torch.randint(0, 3, (400,))
-    >>> tracker = InformationPlaneTracker(model, ["1", "2"], x, y, noise=0.1)
+    >>> x = torch.randn(400, 8); y = (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
+    >>> tracker = InformationPlaneTracker(model, ["1", "2"], x, y, noise_std=0.1)
     >>> rows = tracker.record(0, {"test_acc": 0.33})
     >>> [r["layer"] for r in rows]
     ['1', '2']
@@ -325,9 +468,9 @@ class InformationPlaneTracker:
         mi_estimator: Any = None,
         label_estimator: Any = None,
         every: int = 1,
-        noise: float | None = None,
+        noise_std: float | None = None,
         out_dir: str | Path | None = None,
-        seed: int = 0,
+        random_state: int = 0,
         batch_size: int = 1000,
         metadata: dict | None = None,
     ) -> None:
@@ -347,24 +490,28 @@ class InformationPlaneTracker:
         if isinstance(every, bool) or every < 1 or int(every) != every:
             raise ValueError(f"every: expected a positive integer, got {every!r}")
         self.every = int(every)
-        self.seed = int(seed)
+        self.random_state = int(random_state)
         self.batch_size = check_positive_int(batch_size, "batch_size")
-        if noise is not None and not (_is_number(noise) and math.isfinite(noise) and noise >= 0):
-            raise ValueError(f"noise: must be a finite number >= 0 (or None), got {noise!r}")
-        self.x_compressor = make_compressor(x_compressor, "x_compressor", random_state=self.seed)
-        self._layer_compressor = layer_compressor
-        self.mi_estimator = mi_estimator if mi_estimator is not None else WeightedKL(k=5)
-        self.label_estimator = (
-            label_estimator if label_estimator is not None else ContinuousDiscreteMI(k=5)
+        if noise_std is not None and not (
+            _is_number(noise_std) and math.isfinite(noise_std) and noise_std >= 0
+        ):
+            raise ValueError(
+                f"noise_std: must be a finite number >= 0 (or None), got {noise_std!r}"
+            )
+        self.x_compressor = make_compressor(
+            x_compressor, "x_compressor", random_state=self.random_state
         )
+        self._layer_compressor = layer_compressor
+        self.mi_estimator = _estimator(mi_estimator, "weighted-kl", self.random_state)
+        self.label_estimator = _estimator(label_estimator, "ross", self.random_state)
         self._check_probe_size()
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.metadata = dict(metadata or {})
         self.noise_hooks: NoiseHooks | None = None
         self.noise_description: dict | None = None
         self._probe_sha256: str | None = None
-        if noise is not None and noise > 0:
-            self.noise_hooks = insert_noise(model, self.layers, noise)
+        if noise_std is not None and noise_std > 0:
+            self.noise_hooks = insert_noise(model, self.layers, noise_std)
             self.noise_description = self.noise_hooks.description
         self.rows: list[dict] = []
         self.x_codes_: np.ndarray | None = None
@@ -406,16 +553,29 @@ class InformationPlaneTracker:
 
     # -- compression -------------------------------------------------------------------------
     def layer_compressor(self, layer: str) -> Any:
-        """A fresh, unfitted compressor for ``layer`` (``None`` means no compression)."""
+        """A fresh, unfitted compressor for ``layer``.
+
+        Parameters
+        ----------
+        layer : str
+            The layer's name (passed to a factory ``layer_compressor``).
+
+        Returns
+        -------
+        object or None
+            The compressor; ``None`` means no compression.
+        """
         spec = self._layer_compressor
         if spec is None or isinstance(spec, str):
-            return make_compressor(spec, "layer_compressor", random_state=self.seed)
+            return make_compressor(spec, "layer_compressor", random_state=self.random_state)
         if callable(getattr(spec, "fit", None)):
             import copy
 
             return copy.deepcopy(spec)
         if callable(spec):
-            return make_compressor(spec(layer), "layer_compressor", random_state=self.seed)
+            return make_compressor(
+                spec(layer), "layer_compressor", random_state=self.random_state
+            )
         raise ValueError(
             f"layer_compressor: expected None, a string, a compressor or a factory, got {spec!r}"
         )
@@ -438,7 +598,13 @@ class InformationPlaneTracker:
         }
 
     def x_codes(self) -> np.ndarray:
-        """Codes of the probe inputs, computed once (reloaded from ``out_dir`` if cached there)."""
+        """Codes of the probe inputs, computed once (reloaded from ``out_dir`` if cached there).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_probe, code_dim)
+            The codes (the flattened inputs when ``x_compressor`` is ``None``).
+        """
         if self.x_codes_ is not None:
             return self.x_codes_
         key = self._x_key()
@@ -475,17 +641,42 @@ class InformationPlaneTracker:
 
     # -- recording -----------------------------------------------------------------------------
     def should_record(self, epoch: int, last_epoch: int | None = None) -> bool:
-        """Epoch 0, every ``every``-th epoch, and the last one."""
+        """Whether ``epoch`` is recorded: epoch 0, every ``every``-th epoch, and the last one.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch.
+        last_epoch : int or None, default=None
+            The run's last epoch, if known.
+
+        Returns
+        -------
+        bool
+            True when the epoch is due.
+        """
         return epoch % self.every == 0 or (last_epoch is not None and epoch == last_epoch)
 
     def activations(self, epoch: int) -> dict[str, np.ndarray]:
         """Layer outputs on the probe set, flattened to (n, d), in evaluation mode.
 
-        The noise of stochastic layers is drawn from a generator seeded by (seed, epoch) inside
-        ``torch.random.fork_rng``, so probing is reproducible and does not disturb training.
+        The probe runs on the model's device. The noise of stochastic layers is drawn from
+        generators seeded by (``random_state``, epoch) inside ``torch.random.fork_rng`` (the CPU's
+        and, for a model on an accelerator, that device's), so probing is reproducible and
+        does not disturb training.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch (seeds the noise with ``random_state``).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``{layer: activations (n_probe, d)}``.
         """
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed * 1_000_003 + epoch)
+        with _forked_rng(model_device(self.model)):
+            torch.manual_seed(self.random_state * 1_000_003 + epoch)
             with ActivationProbe(self.model, self.layers) as probe:
                 return probe.collect(self.probe_x, batch_size=self.batch_size)
 
@@ -496,6 +687,18 @@ class InformationPlaneTracker:
         given ``metrics`` (e.g. train_loss, test_acc), layer_dim, code_dim, seconds, and
         warnings: every reason the estimators gave to distrust i_xl or i_ly (see
         :func:`row_warnings`), also emitted once per flagged row as an ``EstimatorWarning``.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch (rows of an earlier record of it are replaced).
+        metrics : dict or None, default=None
+            Numbers to add to every row (non-finite ones become ``None``).
+
+        Returns
+        -------
+        list of dict
+            The epoch's rows, one per layer (also saved to ``out_dir`` when set).
         """
         metrics = {
             key: None if value is None else _finite_or_none(float(value))
@@ -545,7 +748,14 @@ class InformationPlaneTracker:
 
     # -- persistence ---------------------------------------------------------------------------
     def parameters(self) -> dict:
-        """Everything needed to reproduce the table (written to ``run.json``)."""
+        """Everything needed to reproduce the table (written to ``run.json``).
+
+        Returns
+        -------
+        dict
+            Layers, probe, random_state, noise, compressors, estimators, versions and
+            ``metadata``.
+        """
         return {
             "unit": "nats",
             "layers": self.layers,
@@ -553,7 +763,7 @@ class InformationPlaneTracker:
             "probe_shape": list(self.probe_x.shape[1:]),
             "probe_sha256": self.probe_sha256(),
             "every": self.every,
-            "seed": self.seed,
+            "random_state": self.random_state,
             "noise": self.noise_description,
             "x_compressor": _describe(self.x_compressor),
             "layer_compressor": _describe(self.layer_compressor(self.layers[0])),
@@ -572,8 +782,15 @@ class InformationPlaneTracker:
         atomic_write_json(self.out_dir / RUN_JSON, self.parameters())
 
     def probe_sha256(self) -> str:
-        """SHA-256 of the probe inputs and labels (recorded, so that a resumed run can tell
-        whether it probes the same data)."""
+        """SHA-256 of the probe inputs and labels.
+
+        Recorded, so that a resumed run can tell whether it probes the same data.
+
+        Returns
+        -------
+        str
+            The hex digest.
+        """
         if self._probe_sha256 is None:
             digest = hashlib.sha256(np.ascontiguousarray(self.probe_x.numpy()).tobytes())
             digest.update(np.ascontiguousarray(self.probe_y).tobytes())
@@ -586,9 +803,17 @@ class InformationPlaneTracker:
         return self.out_dir / name
 
     def check_settings(self) -> None:
-        """Refuse to continue the run saved in ``out_dir`` unless its ``run.json`` records the
-        same settings as this tracker's :meth:`parameters` (only the number of epochs and the
-        package versions may differ); the error lists every difference, old -> new."""
+        """Refuse to continue the run saved in ``out_dir`` unless it has this tracker's settings.
+
+        Its ``run.json`` must record the same settings as :meth:`parameters` (only the number
+        of epochs and the package versions may differ).
+
+        Raises
+        ------
+        ValueError
+            Naming the file, when it is missing or damaged, or listing every difference,
+            old -> new.
+        """
         path = self._saved_file(RUN_JSON)
         if not path.is_file():
             raise ValueError(
@@ -614,6 +839,16 @@ class InformationPlaneTracker:
         holds every layer of every epoch recorded up to ``up_to_epoch``: anything else would
         silently drop or mix results, so it is one ``ValueError`` naming the file. Rows of
         later epochs (recorded after the checkpoint) are dropped; they are recomputed.
+
+        Parameters
+        ----------
+        up_to_epoch : int
+            The last epoch of the checkpoint.
+
+        Returns
+        -------
+        list of dict
+            The restored rows (now :attr:`rows`).
         """
         self.check_settings()
         path = self._saved_file(TABLE_JSON)
@@ -640,7 +875,13 @@ class InformationPlaneTracker:
         return self.rows
 
     def latest(self) -> dict[str, tuple[float, float]]:
-        """``{layer: (I(X;L), I(L;Y))}`` of the last recorded epoch."""
+        """The estimates of the last recorded epoch.
+
+        Returns
+        -------
+        dict of str to tuple of float
+            ``{layer: (I(X;L), I(L;Y))}``; empty before any record.
+        """
         if not self.rows:
             return {}
         last = max(r["epoch"] for r in self.rows)

@@ -4,6 +4,10 @@ After every epoch: evaluate, record the information plane (when due), write the 
 save a checkpoint (model, optimizer, RNG states) atomically. A run killed mid-way resumes from
 its last finished epoch and produces the same table as an uninterrupted run.
 
+Everything runs on one torch ``device`` (``"cpu"`` by default; ``"cuda"``, ``"cuda:1"``,
+``"mps"``...): the model is moved there and every batch with it. The checkpoint keeps the random
+state of that device's generator too, so that a resumed run draws the same dropout and noise.
+
 The checkpoint holds only tensors, numbers, strings, lists and dicts and is read with
 ``torch.load(weights_only=True)``: a results directory from someone else cannot run code. A
 resumed run must have the settings of the saved one (``run.json``; only the number of epochs may
@@ -27,25 +31,110 @@ from torch import nn
 from infolens.io import atomic_write_bytes
 from infolens.plane.tracker import TABLE_JSON, InformationPlaneTracker, _describe, read_table
 
-__all__ = ["train_and_track", "evaluate", "load_checkpoint", "training_settings", "CHECKPOINT"]
+__all__ = [
+    "train_and_track", "train_epoch", "evaluate", "load_checkpoint", "training_settings",
+    "check_device", "CHECKPOINT",
+]
 
 CHECKPOINT = "checkpoint.pt"
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
+def check_device(device: str | torch.device) -> torch.device:
+    """``device`` as a ``torch.device``, checked to exist here.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``...
+
+    Returns
+    -------
+    torch.device
+        The device.
+
+    Raises
+    ------
+    ValueError
+        Naming ``device``, for a string torch does not read as a device, an accelerator that
+        this machine (or this torch build) does not have, or the ``meta`` device (no data).
+
+    Examples
+    --------
+    >>> check_device("cpu")
+    device(type='cpu')
+    """
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(
+            f"device: expected a torch device such as 'cpu', 'cuda', 'cuda:1' or 'mps', "
+            f"got {device!r}"
+        ) from None
+    if dev.type == "cpu":
+        return dev
+    if dev.type == "meta":
+        raise ValueError("device: 'meta' holds no data, so nothing can be trained on it")
+    module = getattr(torch, dev.type, None)
+    available = getattr(module, "is_available", None)
+    if dev.type == "mps":
+        available = torch.backends.mps.is_available
+    if callable(available) and not available():
+        raise ValueError(
+            f"device: {dev.type} is not available on this machine (torch {torch.__version__}), "
+            f"got {device!r}; use 'cpu'"
+        )
+    count = getattr(module, "device_count", None)
+    if dev.index is not None and callable(count) and dev.index >= count():
+        raise ValueError(
+            f"device: this machine has {count()} {dev.type} device(s) (0..{count() - 1}), "
+            f"got {device!r}"
+        )
+    return dev
+
+
 @torch.no_grad()
-def evaluate(model: nn.Module, loader: Iterable, loss_fn: LossFn = F.cross_entropy) -> dict:
+def evaluate(
+    model: nn.Module, loader: Iterable, loss_fn: LossFn = F.cross_entropy, *,
+    device: str | torch.device = "cpu",
+) -> dict:
     """Mean loss and accuracy of ``model`` (eval mode) over the batches of ``loader``.
 
     ``F.cross_entropy`` is also right for models that output log-probabilities (LogSoftmax):
     log_softmax leaves log-probabilities unchanged.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The classifier (its train/eval mode is restored afterwards).
+    loader : iterable
+        ``(x, y)`` batches.
+    loss_fn : callable, default=torch.nn.functional.cross_entropy
+        ``loss_fn(output, y) -> Tensor`` (a batch mean).
+    device : str or torch.device, default="cpu"
+        Where to run: the model is moved there (and stays), each batch too.
+
+    Returns
+    -------
+    dict
+        ``{"loss": ..., "acc": ...}``, means over all samples.
+
+    Examples
+    --------
+    >>> model = nn.Linear(2, 2)
+    >>> batches = [(torch.zeros(4, 2), torch.zeros(4, dtype=torch.long))]
+    >>> sorted(evaluate(model, batches))
+    ['acc', 'loss']
     """
+    dev = check_device(device)
+    model.to(dev)
     was_training = model.training
     model.eval()
     total, loss_sum, correct = 0, 0.0, 0
     try:
         for x, y in loader:
+            x, y = x.to(dev), y.to(dev)
             out = model(x)
             loss_sum += float(loss_fn(out, y)) * len(y)
             correct += int((out.argmax(dim=1) == y).sum())
@@ -53,6 +142,57 @@ def evaluate(model: nn.Module, loader: Iterable, loss_fn: LossFn = F.cross_entro
     finally:
         model.train(was_training)
     return {"loss": loss_sum / total, "acc": correct / total}
+
+
+def train_epoch(
+    model: nn.Module,
+    train_loader: Iterable,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: LossFn = F.cross_entropy,
+    *,
+    on_batch: Callable[[float, float], None] | None = None,
+    device: str | torch.device = "cpu",
+) -> dict:
+    """One pass of ``optimizer`` over the minibatches of ``train_loader`` (model in train mode).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The classifier.
+    train_loader : iterable
+        ``(x, y)`` minibatches.
+    optimizer : torch.optim.Optimizer
+        Steps once per minibatch.
+    loss_fn : callable, default=torch.nn.functional.cross_entropy
+        ``loss_fn(output, y) -> Tensor``.
+    on_batch : callable or None, default=None
+        Called as ``on_batch(loss, acc)`` with the running means after every step (progress).
+    device : str or torch.device, default="cpu"
+        Where to train: the model is moved there (and stays), each minibatch too. Create the
+        optimizer before or after: ``Module.to`` keeps the parameter objects.
+
+    Returns
+    -------
+    dict
+        The running means over the minibatches, ``{"loss": ..., "acc": ...}``.
+    """
+    dev = check_device(device)
+    model.to(dev)
+    model.train()
+    seen, loss_sum, correct = 0, 0.0, 0
+    for x, y in train_loader:
+        x, y = x.to(dev), y.to(dev)
+        out = model(x)
+        loss = loss_fn(out, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        seen += len(y)
+        loss_sum += float(loss.detach()) * len(y)
+        correct += int((out.detach().argmax(dim=1) == y).sum())
+        if on_batch is not None:
+            on_batch(loss_sum / seen, correct / seen)
+    return {"loss": loss_sum / max(seen, 1), "acc": correct / max(seen, 1)}
 
 
 def _atomic_torch_save(obj: Any, path: Path) -> None:
@@ -68,7 +208,18 @@ def _loader_generator(loader: Iterable) -> torch.Generator | None:
     return gen if isinstance(gen, torch.Generator) else None
 
 
-def _save_checkpoint(path, epoch, model, optimizer, train_loader) -> None:
+def _device_module(device: torch.device) -> Any:
+    """torch's module for an accelerator (``torch.cuda``, ``torch.mps``...); None for the CPU."""
+    return None if device.type == "cpu" else getattr(torch, device.type, None)
+
+
+def _device_rng_state(device: torch.device) -> torch.Tensor | None:
+    """The state of ``device``'s own generator (an accelerator's); None for the CPU."""
+    get = getattr(_device_module(device), "get_rng_state", None)
+    return get(device) if callable(get) else None
+
+
+def _save_checkpoint(path, epoch, model, optimizer, train_loader, device) -> None:
     """Plain data only (tensors, numbers, lists, dicts): loadable with ``weights_only=True``."""
     gen = _loader_generator(train_loader)
     _atomic_torch_save(
@@ -78,6 +229,7 @@ def _save_checkpoint(path, epoch, model, optimizer, train_loader) -> None:
             "optimizer": optimizer.state_dict(),
             "torch_rng": torch.get_rng_state(),
             "loader_rng": gen.get_state() if gen is not None else None,
+            "device_rng": _device_rng_state(device),
         },
         path,
     )
@@ -110,16 +262,32 @@ def _checkpoint_problem(state: Any) -> str | None:
         return "optimizer is not an optimizer state_dict"
     if not _is_rng_state(state["torch_rng"]):
         return "torch_rng is not a random-number-generator state (a uint8 tensor)"
-    if state["loader_rng"] is not None and not _is_rng_state(state["loader_rng"]):
-        return "loader_rng is not a random-number-generator state (a uint8 tensor)"
+    for key in ("loader_rng", "device_rng"):  # device_rng: absent from older checkpoints
+        if state.get(key) is not None and not _is_rng_state(state[key]):
+            return f"{key} is not a random-number-generator state (a uint8 tensor)"
     return None
 
 
 def load_checkpoint(path: str | Path) -> dict:
     """The training state in ``path``, read with ``torch.load(weights_only=True)``.
 
-    Only tensors, numbers, strings, lists and dicts are accepted, so loading cannot run code;
-    an empty, truncated, damaged or foreign file is one ``ValueError`` naming it.
+    Only tensors, numbers, strings, lists and dicts are accepted, so loading cannot run code.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``checkpoint.pt`` written by :func:`train_and_track`.
+
+    Returns
+    -------
+    dict
+        ``epoch``, ``model`` and ``optimizer`` state dicts, ``torch_rng``, ``loader_rng`` and
+        ``device_rng`` (the accelerator's generator; None on the CPU).
+
+    Raises
+    ------
+    ValueError
+        Naming the file, when it is empty, truncated, damaged or not a checkpoint.
     """
     path = Path(path)
     if path.stat().st_size == 0:
@@ -147,11 +315,14 @@ def load_checkpoint(path: str | Path) -> dict:
     return state
 
 
-def _apply_checkpoint(state: dict, path: Path, model, optimizer, train_loader) -> None:
+def _apply_checkpoint(state: dict, path: Path, model, optimizer, train_loader, device) -> None:
     try:
         model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
+        optimizer.load_state_dict(state["optimizer"])  # moves its state to the parameters' device
         torch.set_rng_state(state["torch_rng"])
+        set_device_rng = getattr(_device_module(device), "set_rng_state", None)
+        if callable(set_device_rng) and state.get("device_rng") is not None:
+            set_device_rng(state["device_rng"], device)
         gen = _loader_generator(train_loader)
         if gen is not None and state["loader_rng"] is not None:
             gen.set_state(state["loader_rng"])
@@ -174,12 +345,32 @@ def _plain(value: Any) -> Any:
 
 
 def training_settings(
-    epochs: int, seed: int, optimizer: torch.optim.Optimizer, loss_fn: LossFn,
-    train_loader: Iterable,
+    epochs: int, random_state: int, optimizer: torch.optim.Optimizer, loss_fn: LossFn,
+    train_loader: Iterable, device: str | torch.device = "cpu",
 ) -> dict:
-    """What :func:`train_and_track` trains with (``run.json``'s ``training`` entry): epochs,
-    seed, the optimizer and its hyper-parameters, the loss, the batch size and training set
-    size (where the loader tells them)."""
+    """What :func:`train_and_track` trains with (``run.json``'s ``training`` entry).
+
+    Parameters
+    ----------
+    epochs : int
+        Number of epochs.
+    random_state : int
+        Seed of torch's global generator.
+    optimizer : torch.optim.Optimizer
+        The optimizer (its hyper-parameters are recorded).
+    loss_fn : callable
+        The loss (recorded by name).
+    train_loader : iterable
+        The training data (its batch size and dataset size are recorded where it tells them).
+    device : str or torch.device, default="cpu"
+        Where the model trains.
+
+    Returns
+    -------
+    dict
+        Epochs, random_state, the optimizer and its hyper-parameters, the loss, the batch size,
+        the training set size and the device, JSON-ready.
+    """
     groups = [
         {key: _plain(value) for key, value in group.items() if key != "params"}
         for group in optimizer.param_groups
@@ -187,12 +378,13 @@ def training_settings(
     dataset = getattr(train_loader, "dataset", None)
     return {
         "epochs": int(epochs),
-        "seed": int(seed),
+        "random_state": int(random_state),
         "optimizer": type(optimizer).__name__,
         "optimizer_settings": groups[0] if len(groups) == 1 else groups,
         "loss": getattr(loss_fn, "__name__", None) or _describe(loss_fn),
         "batch_size": _plain(getattr(train_loader, "batch_size", None)),
         "train_size": len(dataset) if hasattr(dataset, "__len__") else None,
+        "device": str(torch.device(device)),
     }
 
 
@@ -210,7 +402,9 @@ def _check_nothing_to_lose(checkpoint: Path) -> None:
         )
 
 
-def _resume(checkpoint: Path, tracker, model, optimizer, train_loader, epochs: int) -> int:
+def _resume(
+    checkpoint: Path, tracker, model, optimizer, train_loader, epochs: int, device: torch.device
+) -> int:
     """Continue from ``checkpoint`` (after every check); return the first epoch to train, 0
     when there is nothing to resume."""
     if not checkpoint.is_file():
@@ -224,7 +418,7 @@ def _resume(checkpoint: Path, tracker, model, optimizer, train_loader, epochs: i
             f"can only extend it (epochs >= {done}), got {epochs}"
         )
     tracker.restore(done)
-    _apply_checkpoint(state, checkpoint, model, optimizer, train_loader)
+    _apply_checkpoint(state, checkpoint, model, optimizer, train_loader, device)
     return done + 1
 
 
@@ -242,7 +436,8 @@ def train_and_track(
     *,
     loss_fn: LossFn = F.cross_entropy,
     resume: bool = False,
-    seed: int = 0,
+    random_state: int = 0,
+    device: str | torch.device = "cpu",
     progress: bool = True,
     on_epoch: Callable[[int, list[dict]], None] | None = None,
 ) -> list[dict]:
@@ -253,62 +448,112 @@ def train_and_track(
     and accuracy after it. With ``tracker.out_dir`` set, ``checkpoint.pt`` is written there
     after every epoch; ``resume=True`` continues from it (and from the saved table).
 
-    ``seed`` seeds torch's global generator at the start of a fresh run (dropout and noise
-    layers draw from it); shuffling should come from the loader's own ``generator``, whose
-    state the checkpoint keeps.
+    ``random_state`` seeds torch's global generator at the start of a fresh run (dropout and
+    noise layers draw from it); shuffling should come from the loader's own ``generator``, whose
+    state the checkpoint keeps. The model is moved to ``device`` and trained, evaluated and
+    probed there; the optimizer may be created before (``Module.to`` keeps the parameter
+    objects). On an accelerator the numbers differ from the CPU's in the last digits, and
+    torch's non-deterministic kernels can make two runs differ too.
 
     The training settings (:func:`training_settings`) go to ``run.json`` with the tracker's. A
     resumed run must match the saved settings except the number of epochs, which may grow
     (:meth:`~infolens.plane.tracker.InformationPlaneTracker.restore` lists every difference).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The classifier.
+    train_loader : iterable
+        ``(x, y)`` minibatches; give it its own ``generator`` for reproducible shuffling.
+    test_loader : iterable
+        ``(x, y)`` batches for the test metrics.
+    tracker : InformationPlaneTracker
+        Records the information plane (and owns ``out_dir``).
+    epochs : int
+        Number of training epochs (>= 0): exactly this many are trained. Not ``max_epochs``,
+        which in infolens caps a training that stops early (the compressors, the neural
+        estimators); there is no early stopping here.
+    optimizer : torch.optim.Optimizer
+        The optimizer.
+    loss_fn : callable, default=torch.nn.functional.cross_entropy
+        ``loss_fn(output, y) -> Tensor``.
+    resume : bool, default=False
+        Continue from ``checkpoint.pt`` in ``tracker.out_dir``.
+    random_state : int, default=0
+        Seed of torch's global generator at the start of a fresh run.
+    device : str or torch.device, default="cpu"
+        Where to train, evaluate and probe: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``...
+        (:func:`check_device`); recorded in ``run.json``, so a resumed run must use the same.
+    progress : bool, default=True
+        Show a tqdm bar per epoch.
+    on_epoch : callable or None, default=None
+        Called as ``on_epoch(epoch, rows)`` after every epoch (``rows`` empty when not
+        recorded).
+
+    Returns
+    -------
+    list of dict
+        The tracker's table.
+
+    Examples
+    --------
+    >>> from infolens.plane.tracker import InformationPlaneTracker
+    >>> _ = torch.manual_seed(0)
+    >>> x = torch.randn(200, 2); y = (x[:, 0] > 0).long()
+    >>> model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 2))
+    >>> tracker = InformationPlaneTracker(model, ["1"], x, y, noise_std=0.1)
+    >>> batches = [(x[i : i + 50], y[i : i + 50]) for i in range(0, 200, 50)]
+    >>> rows = train_and_track(model, batches, batches, tracker, 1,
+    ...                        torch.optim.Adam(model.parameters()), progress=False)
+    >>> [(r["epoch"], r["layer"]) for r in rows]
+    [(0, '1'), (1, '1')]
     """
     from tqdm.auto import tqdm
 
     if isinstance(epochs, bool) or epochs < 0 or int(epochs) != epochs:
         raise ValueError(f"epochs: expected a non-negative integer, got {epochs!r}")
     epochs = int(epochs)
+    device = check_device(device)
+    model.to(device)  # the tracker probes wherever the model is
     out_dir = tracker.out_dir
     checkpoint = out_dir / CHECKPOINT if out_dir is not None else None
     tracker.metadata["training"] = training_settings(
-        epochs, seed, optimizer, loss_fn, train_loader
+        epochs, random_state, optimizer, loss_fn, train_loader, device
     )
     start = 0
     if resume:
         if checkpoint is None:
             raise ValueError("resume: needs a tracker with out_dir (where the run was saved)")
-        start = _resume(checkpoint, tracker, model, optimizer, train_loader, epochs)
+        start = _resume(checkpoint, tracker, model, optimizer, train_loader, epochs, device)
     if start == 0:
-        torch.manual_seed(seed)
-        metrics = _epoch_metrics(model, train_loader, test_loader, loss_fn, None, 0.0)
+        torch.manual_seed(random_state)
+        metrics = _epoch_metrics(model, train_loader, test_loader, loss_fn, None, 0.0, device)
         rows = tracker.record(0, metrics)
         if on_epoch is not None:
             on_epoch(0, rows)
         if checkpoint is not None:
-            _save_checkpoint(checkpoint, 0, model, optimizer, train_loader)
+            _save_checkpoint(checkpoint, 0, model, optimizer, train_loader, device)
         start = 1
 
     for epoch in range(start, epochs + 1):
         t0 = time.perf_counter()
-        model.train()
         n_batches = len(train_loader) if hasattr(train_loader, "__len__") else None
         bar = tqdm(
             total=n_batches, desc=f"epoch {epoch}/{epochs}", disable=not progress, leave=True,
             dynamic_ncols=True,
         )
-        seen, loss_sum, correct = 0, 0.0, 0
-        for x, y in train_loader:
-            out = model(x)
-            loss = loss_fn(out, y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            seen += len(y)
-            loss_sum += float(loss.detach()) * len(y)
-            correct += int((out.detach().argmax(dim=1) == y).sum())
+
+        def show(loss: float, acc: float, bar=bar) -> None:
             bar.update(1)
-            bar.set_postfix_str(f"loss {loss_sum / seen:.4f} acc {correct / seen:.4f}")
-        running = {"loss": loss_sum / max(seen, 1), "acc": correct / max(seen, 1)}
+            bar.set_postfix_str(f"loss {loss:.4f} acc {acc:.4f}")
+
+        running = train_epoch(
+            model, train_loader, optimizer, loss_fn, on_batch=show, device=device
+        )
         train_seconds = time.perf_counter() - t0
-        metrics = _epoch_metrics(model, None, test_loader, loss_fn, running, train_seconds)
+        metrics = _epoch_metrics(
+            model, None, test_loader, loss_fn, running, train_seconds, device
+        )
         rows: list[dict] = []
         if tracker.should_record(epoch, epochs):
             rows = tracker.record(epoch, metrics)
@@ -320,13 +565,18 @@ def train_and_track(
         if on_epoch is not None:
             on_epoch(epoch, rows)
         if checkpoint is not None:
-            _save_checkpoint(checkpoint, epoch, model, optimizer, train_loader)
+            _save_checkpoint(checkpoint, epoch, model, optimizer, train_loader, device)
     return tracker.rows
 
 
-def _epoch_metrics(model, train_loader, test_loader, loss_fn, running, train_seconds) -> dict:
-    train = running if running is not None else evaluate(model, train_loader, loss_fn)
-    test = evaluate(model, test_loader, loss_fn)
+def _epoch_metrics(
+    model, train_loader, test_loader, loss_fn, running, train_seconds, device
+) -> dict:
+    train = (
+        running if running is not None
+        else evaluate(model, train_loader, loss_fn, device=device)
+    )
+    test = evaluate(model, test_loader, loss_fn, device=device)
     return {
         "train_loss": train["loss"],
         "train_acc": train["acc"],

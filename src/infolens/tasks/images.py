@@ -1,7 +1,7 @@
 """Images with known MI: a latent Gaussian pair drawn as pictures by an injective map.
 
-The compression experiments of Butakov et al. (*Information Bottleneck Analysis of Deep Neural
-Networks via Lossy Compression*, ICLR 2024, https://arxiv.org/abs/2305.08013) take latent
+The compression experiments of Butakov et al. ("Information Bottleneck Analysis of Deep Neural
+Networks via Lossy Compression", ICLR 2024, arXiv:2305.08013) take latent
 vectors (Z_X, Z_Y) with known MI and render each as a small picture. For an injective
 measurable render map R, I(R(Z_X); R(Z_Y)) = I(Z_X; Z_Y), so the images carry exactly the
 latent MI. Each render below comes with ``recover_latents``, an explicit inverse on its image,
@@ -54,11 +54,26 @@ def _pixel_centres(image_size: int) -> np.ndarray:
 
 
 def bump_parameters(latents: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Map latents (n, k), k in 1..4, to bump centres and widths ``(cu, cv, su, sv)``.
+    """Map latents to bump centres and widths ``(cu, cv, su, sv)``.
 
     cu = m + (1 - 2m) Phi(z_1) with m = BUMP_CENTRE_MARGIN; cv likewise from z_2 (k >= 2,
     else 0.5); su = a + (b - a) Phi(z_3) with (a, b) = BUMP_WIDTH_RANGE (k >= 3, else
     BUMP_WIDTH); sv from z_4 (k = 4, else sv = su). Each is a smooth bijection in its coordinate.
+
+    Parameters
+    ----------
+    latents : numpy.ndarray of shape (n, k)
+        Latent vectors, k in 1..4.
+
+    Returns
+    -------
+    cu, cv, su, sv : numpy.ndarray of shape (n,)
+        Horizontal and vertical centres and widths, in canvas units.
+
+    Raises
+    ------
+    ValueError
+        When k is not in 1..4.
     """
     z = np.asarray(latents, dtype=np.float64)
     k = z.shape[1]
@@ -74,7 +89,7 @@ def bump_parameters(latents: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def render_gaussian_bumps(latents: np.ndarray, image_size: int = 16) -> np.ndarray:
-    """Render each latent row as a 2-D Gaussian bump; returns flattened images (n, s*s) in (0, 1].
+    """Render each latent row as a 2-D Gaussian bump.
 
     pixel(j, i) = exp(-(u_i - cu)^2 / (2 su^2) - (v_j - cv)^2 / (2 sv^2)) at pixel centres
     (u_i, v_j), with (cu, cv, su, sv) from :func:`bump_parameters`.
@@ -83,6 +98,25 @@ def render_gaussian_bumps(latents: np.ndarray, image_size: int = 16) -> np.ndarr
     quadratic in the pixel coordinates whose coefficients give su, cu, sv, cv (three distinct
     pixel columns and rows determine it), and those give the latents through Phi^{-1}. Widths
     stay >= 0.05 canvas, so even the farthest pixel is >= exp(-400) > 0 (no underflow).
+
+    Parameters
+    ----------
+    latents : array-like of shape (n, k)
+        Latent vectors, k in 1..4 (:func:`bump_parameters`).
+    image_size : int, default=16
+        Side s of the square image (>= 4).
+
+    Returns
+    -------
+    numpy.ndarray of shape (n, s * s)
+        Flattened images (row-major), pixels in (0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = render_gaussian_bumps(np.zeros((1, 2)), image_size=8)
+    >>> img.shape, round(float(img.max()), 3)  # a bump centred on the canvas
+    ((1, 64), 0.677)
     """
     s = check_positive_int(image_size, "image_size", minimum=_MIN_IMAGE_SIZE)
     z = as_samples(latents, "latents")
@@ -114,12 +148,29 @@ def _recover_bumps(images: np.ndarray, image_size: int, latent_dim: int) -> np.n
 
 
 def rectangle_parameters(latents: np.ndarray, image_size: int = 16) -> tuple[np.ndarray, ...]:
-    """Map latents (n, 4) to axis-aligned rectangles ``(u0, v0, width, height)`` in the canvas.
+    """Map latents to axis-aligned rectangles ``(u0, v0, width, height)`` in the canvas.
 
     width = a + (b - a) Phi(z_3) with a = 2 / image_size (two pixels), b = RECTANGLE_MAX_SIDE;
     u0 = Phi(z_1) (1 - width); likewise height from z_4 and v0 from z_2. So the rectangle
     [u0, u0 + width] x [v0, v0 + height] lies strictly inside (0, 1)^2 and never narrows below
     two pixels, and (z_1, z_3) -> (u0, width) is a smooth bijection onto its image.
+
+    Parameters
+    ----------
+    latents : numpy.ndarray of shape (n, 4)
+        Latent vectors.
+    image_size : int, default=16
+        Side of the square image (>= 4), which sets the smallest side.
+
+    Returns
+    -------
+    u0, v0, width, height : numpy.ndarray of shape (n,)
+        Lower-left corner and sides, in canvas units.
+
+    Raises
+    ------
+    ValueError
+        When ``latents`` is not of shape (n, 4).
     """
     s = check_positive_int(image_size, "image_size", minimum=_MIN_IMAGE_SIZE)
     z = np.asarray(latents, dtype=np.float64)
@@ -140,7 +191,7 @@ def _interval_coverage(start: np.ndarray, length: np.ndarray, image_size: int) -
 
 
 def render_rectangles(latents: np.ndarray, image_size: int = 16) -> np.ndarray:
-    """Render each latent row as an anti-aliased rectangle; flattened images (n, s*s) in [0, 1].
+    """Render each latent row as an anti-aliased rectangle.
 
     pixel(j, i) = area of (pixel ∩ rectangle) / pixel area = cover_u(i) * cover_v(j), exact
     and continuous (piecewise linear) in the corners, with the rectangle from
@@ -150,6 +201,25 @@ def render_rectangles(latents: np.ndarray, image_size: int = 16) -> np.ndarray:
     pixel, so cover_u = column sums / their maximum; then width = sum(cover_u) / s and, with
     k the first pixel touched, u0 = (k + 1 - cover_u(k)) / s (the rectangle reaches past that
     pixel); the same for rows. Nothing is clipped since the rectangle lies inside the canvas.
+
+    Parameters
+    ----------
+    latents : array-like of shape (n, 4)
+        Latent vectors (:func:`rectangle_parameters`).
+    image_size : int, default=16
+        Side s of the square image (>= 4).
+
+    Returns
+    -------
+    numpy.ndarray of shape (n, s * s)
+        Flattened images (row-major), pixels in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = render_rectangles(np.zeros((1, 4)), image_size=8)
+    >>> img.shape, float(img.max())
+    ((1, 64), 1.0)
     """
     s = check_positive_int(image_size, "image_size", minimum=_MIN_IMAGE_SIZE)
     z = as_samples(latents, "latents")
@@ -205,7 +275,20 @@ class _LatentImageTask(TaskBase):
         return self.latent_task.mutual_information
 
     def sample_latent(self, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """The latent pair (n, latent_dim) behind ``sample(n, seed)``."""
+        """The latent pair behind ``sample(n, seed)``.
+
+        Parameters
+        ----------
+        n : int
+            Number of pairs.
+        seed : int, default=0
+            The seed given to ``sample``.
+
+        Returns
+        -------
+        z_x, z_y : numpy.ndarray of shape (n, latent_dim)
+            The latent vectors.
+        """
         return self.latent_task.sample(n, seed=seed)
 
     def render(self, latents: np.ndarray) -> np.ndarray:
@@ -244,19 +327,31 @@ class GaussianImages(_LatentImageTask):
     Z_X, Z_Y ~ :class:`CorrelatedGaussian` (latent_dim each, the MI spread evenly over the
     latent pairs); each is drawn by :func:`render_gaussian_bumps`: coordinates 1-2 set the
     centre, 3 the width (4: the vertical width); latent_dim 1 moves the bump horizontally only.
-    The render is injective, so I(X; Y) = ``mutual_information``. As in Butakov et al. (ICLR
-    2024, https://arxiv.org/abs/2305.08013) and the talk's 16x16, latent dim 2 experiment.
+    The render is injective, so I(X; Y) = ``mutual_information``. The defaults (16 x 16 images,
+    latent dimension 2) are the setting of the synthetic image tests of the compression and
+    flow estimators.
 
-    Args:
-        mutual_information: latent MI in nats.
-        image_size: side s of the s x s image (>= 4); samples are flattened to s*s columns.
-        latent_dim: 1 to 4.
+    Parameters
+    ----------
+    mutual_information : float, default=1.0
+        Latent MI in nats (>= 0).
+    image_size : int, default=16
+        Side s of the s x s image (>= 4); samples are flattened to s*s columns.
+    latent_dim : int, default=2
+        Dimension of each latent vector, 1 to 4.
 
-    Example:
-        >>> task = GaussianImages(mutual_information=2.0, image_size=16)
-        >>> x, y = task.sample(5, seed=0)
-        >>> x.shape, task.image_shape, task.name
-        ((5, 256), (16, 16), 'gaussian-images-16-i2')
+    References
+    ----------
+    Butakov et al., "Information Bottleneck Analysis of Deep Neural Networks via Lossy
+    Compression", ICLR 2024, arXiv:2305.08013; Butakov et al., "Mutual Information Estimation
+    via Normalizing Flows", NeurIPS 2024, arXiv:2403.02187.
+
+    Examples
+    --------
+    >>> task = GaussianImages(mutual_information=2.0, image_size=16)
+    >>> x, y = task.sample(5, seed=0)
+    >>> x.shape, task.image_shape, task.name
+    ((5, 256), (16, 16), 'gaussian-images-16-i2')
     """
 
     def __init__(
@@ -270,6 +365,7 @@ class GaussianImages(_LatentImageTask):
         self.name = f"gaussian-images-{self.image_size}{extra}-i{self.mutual_information:.4g}"
 
     def parameters(self) -> dict[str, Any]:
+        """``mutual_information``, ``image_size`` and ``latent_dim``, for JSON."""
         return {
             "mutual_information": self.mutual_information,
             "image_size": self.image_size,
@@ -277,11 +373,33 @@ class GaussianImages(_LatentImageTask):
         }
 
     def render(self, latents: np.ndarray) -> np.ndarray:
-        """:func:`render_gaussian_bumps` at this task's image size."""
+        """:func:`render_gaussian_bumps` at this task's image size.
+
+        Parameters
+        ----------
+        latents : numpy.ndarray of shape (n, latent_dim)
+            Latent vectors.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, image_size ** 2)
+            Flattened images.
+        """
         return render_gaussian_bumps(self._check_latents(latents), self.image_size)
 
     def recover_latents(self, images: np.ndarray) -> np.ndarray:
-        """Latents from bump images, by a quadratic fit of the log central row and column."""
+        """Latents from bump images, by a quadratic fit of the log central row and column.
+
+        Parameters
+        ----------
+        images : numpy.ndarray of shape (n, image_size ** 2)
+            Flattened images made by :meth:`render` (strictly positive pixels).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, latent_dim)
+            The latents they were rendered from (to rounding error).
+        """
         imgs = self._check_images(images)
         if np.any(imgs <= 0):
             raise ValueError("images: bump images are strictly positive; got a pixel <= 0")
@@ -294,18 +412,26 @@ class Rectangles(_LatentImageTask):
     Z_X, Z_Y ~ :class:`CorrelatedGaussian` (4 + 4 dims, MI spread over 4 pairs); each latent is
     drawn by :func:`render_rectangles` (position and size, sides of 2 pixels up to
     ``RECTANGLE_MAX_SIDE`` of the canvas, always inside it, exact per-pixel area coverage). The
-    render is continuous and injective, so I(X; Y) = ``mutual_information`` (the rectangles
-    experiment of Butakov et al., ICLR 2024).
+    render is continuous and injective, so I(X; Y) = ``mutual_information``.
 
-    Args:
-        mutual_information: latent MI in nats.
-        image_size: side s of the s x s image (>= 4).
+    Parameters
+    ----------
+    mutual_information : float, default=1.0
+        Latent MI in nats (>= 0).
+    image_size : int, default=16
+        Side s of the s x s image (>= 4).
 
-    Example:
-        >>> task = Rectangles(mutual_information=1.0, image_size=16)
-        >>> x, y = task.sample(3, seed=0)
-        >>> x.shape, task.latent_dim, task.name
-        ((3, 256), 4, 'rectangles-16-i1')
+    References
+    ----------
+    The rectangles experiment of Butakov et al., "Information Bottleneck Analysis of Deep
+    Neural Networks via Lossy Compression", ICLR 2024, arXiv:2305.08013.
+
+    Examples
+    --------
+    >>> task = Rectangles(mutual_information=1.0, image_size=16)
+    >>> x, y = task.sample(3, seed=0)
+    >>> x.shape, task.latent_dim, task.name
+    ((3, 256), 4, 'rectangles-16-i1')
     """
 
     def __init__(self, mutual_information: float = 1.0, image_size: int = 16) -> None:
@@ -313,12 +439,35 @@ class Rectangles(_LatentImageTask):
         self.name = f"rectangles-{self.image_size}-i{self.mutual_information:.4g}"
 
     def parameters(self) -> dict[str, Any]:
+        """``mutual_information`` and ``image_size``, for JSON."""
         return {"mutual_information": self.mutual_information, "image_size": self.image_size}
 
     def render(self, latents: np.ndarray) -> np.ndarray:
-        """:func:`render_rectangles` at this task's image size."""
+        """:func:`render_rectangles` at this task's image size.
+
+        Parameters
+        ----------
+        latents : numpy.ndarray of shape (n, 4)
+            Latent vectors.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, image_size ** 2)
+            Flattened images, pixels in [0, 1].
+        """
         return render_rectangles(self._check_latents(latents), self.image_size)
 
     def recover_latents(self, images: np.ndarray) -> np.ndarray:
-        """Latents from rectangle images (coverage profiles -> corners -> Phi^{-1})."""
+        """Latents from rectangle images (coverage profiles -> corners -> Phi^{-1}).
+
+        Parameters
+        ----------
+        images : numpy.ndarray of shape (n, image_size ** 2)
+            Flattened images made by :meth:`render`.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, 4)
+            The latents they were rendered from (to rounding error).
+        """
         return _recover_rectangles(self._check_images(images), self.image_size)

@@ -44,6 +44,20 @@ def posterior_entropy_density(
 
     Computed in the log domain (log pi_k = log p_k phi(t - m_k) - log f(t)), so it neither
     overflows nor divides 0 by 0 far in the tails.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Points on the line (any shape; flattened).
+    means : numpy.ndarray of shape (K,)
+        Class means m_k.
+    probabilities : numpy.ndarray of shape (K,)
+        Class probabilities p_k.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``f(t) H(pi(t))`` at every point, in nats (>= 0).
     """
     t = np.atleast_1d(np.asarray(t, dtype=np.float64))
     log_w = _log_weights(t, np.asarray(means, float), np.log(np.asarray(probabilities, float)))
@@ -60,6 +74,28 @@ def gaussian_mixture_label_mi(
 
     I = H(Y) - integral f(t) H(pi(t)) dt, by ``scipy.integrate.quad`` on unit pieces within
     12 standard deviations of some mean (accuracy about 1e-11 nats; see the module docstring).
+
+    Parameters
+    ----------
+    means : sequence of float or numpy.ndarray of shape (K,)
+        Class means m_k.
+    probabilities : sequence of float or numpy.ndarray of shape (K,)
+        Class probabilities p_k (positive, summing to 1).
+
+    Returns
+    -------
+    float
+        The mutual information in nats, in [0, H(Y)].
+
+    Raises
+    ------
+    ValueError
+        When ``means`` and ``probabilities`` are not 1-D arrays of one length.
+
+    Examples
+    --------
+    >>> round(gaussian_mixture_label_mi([0.0, 20.0], [0.5, 0.5]), 6)  # far apart: log 2
+    0.693147
     """
     m = np.asarray(means, dtype=np.float64)
     p = np.asarray(probabilities, dtype=np.float64)
@@ -89,22 +125,32 @@ class LabelsTask(TaskBase):
     The MI is that of the 1-D mixture along the first axis, computed once by
     :func:`gaussian_mixture_label_mi` (quadrature, accurate to about 1e-11 nats). Limits:
     separation 0 gives I = 0; a large separation gives I -> H(Y) (= log K for uniform classes).
-
-    Args:
-        n_classes: number of classes K >= 2 (labels 0..K-1).
-        dim: dimension of X (>= 1); coordinates after the first are independent noise.
-        separation: distance between neighbouring class means, >= 0.
-        probabilities: class probabilities (positive, summing to 1); uniform if ``None``.
-
     ``sample(n, seed)`` returns x float64 (n, dim) and y int64 (n,).
 
-    Example:
-        >>> task = LabelsTask(n_classes=2, dim=1, separation=0.0)
-        >>> task.mutual_information
-        0.0
-        >>> x, y = task.sample(4, seed=0)
-        >>> x.shape, y.shape, y.dtype
-        ((4, 1), (4,), dtype('int64'))
+    Parameters
+    ----------
+    n_classes : int, default=10
+        Number of classes K >= 2 (labels 0..K-1).
+    dim : int, default=2
+        Dimension of X (>= 1); coordinates after the first are independent noise.
+    separation : float, default=1.5
+        Distance between neighbouring class means, >= 0.
+    probabilities : sequence of float or numpy.ndarray or None, default=None
+        Class probabilities (positive, summing to 1); uniform if ``None``.
+
+    References
+    ----------
+    A labels task for estimators of I(continuous; discrete) such as Ross, "Mutual Information
+    between Discrete and Continuous Data Sets", PLoS ONE 9(2): e87357, 2014.
+
+    Examples
+    --------
+    >>> task = LabelsTask(n_classes=2, dim=1, separation=0.0)
+    >>> task.mutual_information
+    0.0
+    >>> x, y = task.sample(4, seed=0)
+    >>> x.shape, y.shape, y.dtype
+    ((4, 1), (4,), dtype('int64'))
     """
 
     def __init__(
@@ -148,6 +194,7 @@ class LabelsTask(TaskBase):
         return float(-np.sum(self.probabilities * np.log(self.probabilities)))
 
     def parameters(self) -> dict[str, Any]:
+        """The constructor parameters (with the class probabilities in full), for JSON."""
         return {
             "n_classes": self.n_classes,
             "dim": self.dim_x,
@@ -156,7 +203,18 @@ class LabelsTask(TaskBase):
         }
 
     def log_posterior(self, x: np.ndarray) -> np.ndarray:
-        """log p(y | x) for every class, shape (n, K) (the exact Bayes classifier)."""
+        """log p(y | x) for every class (the exact Bayes classifier).
+
+        Parameters
+        ----------
+        x : array-like of shape (n, dim)
+            Samples of X.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, n_classes)
+            Log-posterior of every class.
+        """
         x = np.asarray(x, dtype=np.float64).reshape(-1, self.dim_x)
         log_w = _log_weights(x[:, 0], self.class_means[:, 0], np.log(self.probabilities))
         return log_w - logsumexp(log_w, axis=1, keepdims=True)

@@ -2,7 +2,8 @@
 
 Names read ``<family>-<dims>-i<MI in nats>``; a transform kind in front means that smooth
 bijection applied to both variables (see :mod:`infolens.tasks.transforms`);
-``gaussian-images-16-i10`` is the talk's 16x16, latent dim 2, 10 nats experiment;
+``gaussian-images-16-i10`` is 16x16 images of bumps with latent dimension 2 and 10 nats (the
+synthetic image setting of Butakov et al., ICLR 2024, arXiv:2305.08013, at a high MI);
 ``labels-10-d2`` is :class:`LabelsTask` with 10 classes in 2-D, separation 1.5.
 """
 
@@ -54,12 +55,44 @@ BUILTIN_TASKS: dict[str, Callable[[], TaskBase]] = {
 
 
 def list_tasks() -> list[str]:
-    """The names of the built-in tasks, sorted."""
+    """The names of the built-in tasks, sorted.
+
+    Returns
+    -------
+    list of str
+        The names :func:`get_task` accepts.
+
+    Examples
+    --------
+    >>> list_tasks()[:2]
+    ['asinh-gaussian-2x2-i1', 'gaussian-1x1-i1']
+    """
     return sorted(BUILTIN_TASKS)
 
 
 def get_task(name: str) -> TaskBase:
-    """A new instance of the built-in task ``name``; unknown names raise ``ValueError``."""
+    """A new instance of the built-in task ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_tasks`.
+
+    Returns
+    -------
+    TaskBase
+        The task, with ``name`` as its name.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (the message lists the known ones).
+
+    Examples
+    --------
+    >>> get_task("gaussian-2x2-i1").mutual_information
+    1.0
+    """
     if name not in BUILTIN_TASKS:
         raise ValueError(f"name: unknown task {name!r}; known tasks: {', '.join(list_tasks())}")
     task = BUILTIN_TASKS[name]()
@@ -68,5 +101,11 @@ def get_task(name: str) -> TaskBase:
 
 
 def describe_tasks() -> list[dict[str, Any]]:
-    """``describe()`` of every built-in task (name, dims, MI in nats, parameters), for JSON."""
+    """``describe()`` of every built-in task, for JSON.
+
+    Returns
+    -------
+    list of dict
+        Name, dimensions, MI in nats and parameters of every task, sorted by name.
+    """
     return [get_task(name).describe() for name in list_tasks()]

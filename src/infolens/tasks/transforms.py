@@ -1,10 +1,12 @@
 """MI-preserving transforms: smooth bijections applied to X and Y separately.
 
 For injective measurable f, g (here smooth bijections onto their image),
-I(f(X); g(Y)) = I(X; Y) (Cover & Thomas 2006, data processing in both directions; Kraskov et
-al. 2004, eq. 45). Applying them to a :class:`CorrelatedGaussian` gives non-Gaussian tasks with
-known MI, as in the "Beyond Normal" benchmark (Czyz et al., NeurIPS 2023,
-https://arxiv.org/abs/2306.11078), whose "half-cube" map is t -> t * sqrt(|t|).
+I(f(X); g(Y)) = I(X; Y) (Cover & Thomas, "Elements of Information Theory", 2006, data
+processing in both directions; Kraskov, Stoegbauer & Grassberger, "Estimating mutual
+information", 2004, arXiv:cond-mat/0305641, eq. 45). Applying them to a
+:class:`CorrelatedGaussian` gives non-Gaussian tasks with known MI, as in the "Beyond Normal"
+benchmark (Czyz et al., "Beyond Normal: On the Evaluation of Mutual Information Estimators",
+NeurIPS 2023, arXiv:2306.11078), whose "half-cube" map is t -> t * sqrt(|t|).
 
 Built-in kinds (each is applied coordinate-wise, except ``random_network``):
 
@@ -54,33 +56,111 @@ ArrayMap = Callable[[np.ndarray], np.ndarray]
 
 
 def normal_cdf(t: np.ndarray) -> np.ndarray:
-    """Phi(t) = (1 + erf(t / sqrt 2)) / 2, the standard normal CDF, element-wise."""
+    """Phi(t) = (1 + erf(t / sqrt 2)) / 2, the standard normal CDF, element-wise.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Any array.
+
+    Returns
+    -------
+    numpy.ndarray
+        Phi(t), same shape, in [0, 1].
+    """
     return ndtr(t)
 
 
 def normal_cdf_inverse(s: np.ndarray) -> np.ndarray:
-    """Phi^{-1}(s) for s in (0, 1)."""
+    """Phi^{-1}(s), the inverse of :func:`normal_cdf`, element-wise.
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        Values in (0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Phi^{-1}(s), same shape.
+    """
     return ndtri(s)
 
 
 def asinh(t: np.ndarray) -> np.ndarray:
-    """asinh(t) = log(t + sqrt(t^2 + 1)), element-wise."""
+    """asinh(t) = log(t + sqrt(t^2 + 1)), element-wise.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Any array.
+
+    Returns
+    -------
+    numpy.ndarray
+        asinh(t), same shape.
+    """
     return np.arcsinh(t)
 
 
 def asinh_inverse(s: np.ndarray) -> np.ndarray:
-    """sinh(s), the inverse of :func:`asinh`."""
+    """sinh(s), the inverse of :func:`asinh`, element-wise.
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        Values of :func:`asinh` (any real numbers).
+
+    Returns
+    -------
+    numpy.ndarray
+        The preimages sinh(s), of the same shape.
+    """
     return np.sinh(s)
 
 
 def half_cube(t: np.ndarray) -> np.ndarray:
-    """h(t) = t * sqrt(|t|), the "half-cube" map of Czyz et al. (2023), element-wise."""
+    """h(t) = t * sqrt(|t|), the "half-cube" map, element-wise.
+
+    Parameters
+    ----------
+    t : array-like
+        Any array.
+
+    Returns
+    -------
+    numpy.ndarray
+        h(t), float64, same shape.
+
+    References
+    ----------
+    Czyz et al., "Beyond Normal: On the Evaluation of Mutual Information Estimators",
+    NeurIPS 2023, arXiv:2306.11078.
+
+    Examples
+    --------
+    >>> half_cube([-4.0, 1.0]).tolist()
+    [-8.0, 1.0]
+    >>> bool(np.allclose(half_cube_inverse(half_cube([-4.0, 1.0])), [-4.0, 1.0]))
+    True
+    """
     t = np.asarray(t, dtype=np.float64)
     return t * np.sqrt(np.abs(t))
 
 
 def half_cube_inverse(s: np.ndarray) -> np.ndarray:
-    """h^{-1}(s) = sign(s) |s|^(2/3)."""
+    """h^{-1}(s) = sign(s) |s|^(2/3), the inverse of :func:`half_cube`, element-wise.
+
+    Parameters
+    ----------
+    s : array-like
+        Any array.
+
+    Returns
+    -------
+    numpy.ndarray
+        h^{-1}(s), float64, same shape.
+    """
     s = np.asarray(s, dtype=np.float64)
     return np.sign(s) * np.abs(s) ** (2.0 / 3.0)
 
@@ -89,25 +169,36 @@ class RandomInvertibleNetwork:
     """A seeded smooth invertible map R^d -> R^d: residual tanh blocks between random rotations.
 
     f = Q_L o r_L o ... o Q_1 o r_1 o Q_0 with Q_i random orthogonal matrices (Haar) and residual
-    blocks r(t) = t + a * tanh(W t + b). The blocks follow invertible residual networks
-    (Behrmann et al., ICML 2019, https://arxiv.org/abs/1811.00995): with Lip(tanh) = 1 and
-    a * ||W||_2 = ``contraction`` < 1, g(t) = a tanh(W t + b) is a contraction, so r is a
-    bijection of R^d with a smooth inverse, found by the fixed-point iteration t <- s - g(t)
-    (Banach), and r is bi-Lipschitz with constants 1 -/+ contraction.
+    blocks r(t) = t + a * tanh(W t + b). With Lip(tanh) = 1 and a * ||W||_2 = ``contraction``
+    < 1, g(t) = a tanh(W t + b) is a contraction, so r is a bijection of R^d with a smooth
+    inverse, found by the fixed-point iteration t <- s - g(t) (Banach), and r is bi-Lipschitz
+    with constants 1 -/+ contraction.
 
-    Args:
-        dim: dimension d.
-        n_blocks: number of residual blocks (>= 1).
-        contraction: a * ||W||_2, in (0, 1).
-        weight_norm: spectral norm of W (scales the input before the tanh, i.e. how far into
-            the non-linear regime standard-normal inputs reach).
-        seed: the seed of all random parameters.
+    Parameters
+    ----------
+    dim : int
+        Dimension d.
+    n_blocks : int, default=3
+        Number of residual blocks (>= 1).
+    contraction : float, default=0.9
+        a * ||W||_2, in (0, 1).
+    weight_norm : float, default=2.0
+        Spectral norm of W (> 0; scales the input before the tanh, i.e. how far into the
+        non-linear regime standard-normal inputs reach).
+    seed : int, default=0
+        The seed of all random parameters.
 
-    Example:
-        >>> net = RandomInvertibleNetwork(3, seed=1)
-        >>> t = np.random.default_rng(0).standard_normal((5, 3))
-        >>> bool(np.allclose(net.inverse(net(t)), t, atol=1e-10))
-        True
+    References
+    ----------
+    The blocks follow Behrmann et al., "Invertible Residual Networks", ICML 2019,
+    arXiv:1811.00995.
+
+    Examples
+    --------
+    >>> net = RandomInvertibleNetwork(3, seed=1)
+    >>> t = np.random.default_rng(0).standard_normal((5, 3))
+    >>> bool(np.allclose(net.inverse(net(t)), t, atol=1e-10))
+    True
     """
 
     def __init__(
@@ -148,7 +239,18 @@ class RandomInvertibleNetwork:
         return self.gain * np.tanh(t @ self.weights[i].T + self.biases[i])
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
-        """f(t) for rows t of an (n, d) array."""
+        """f(t) for every row t.
+
+        Parameters
+        ----------
+        t : numpy.ndarray of shape (n, dim)
+            Points of R^d.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, dim)
+            Their images.
+        """
         t = self._check(t, "t")
         t = t @ self.rotations[0].T
         for i in range(self.n_blocks):
@@ -157,7 +259,23 @@ class RandomInvertibleNetwork:
         return t
 
     def inverse(self, s: np.ndarray, *, tol: float = 1e-13, max_iter: int = 2000) -> np.ndarray:
-        """f^{-1}(s) by fixed-point iteration per block; error <= contraction^k after k steps."""
+        """f^{-1}(s) by fixed-point iteration per block; error <= contraction^k after k steps.
+
+        Parameters
+        ----------
+        s : numpy.ndarray of shape (n, dim)
+            Images under f.
+        tol : float, default=1e-13
+            Stop a block's iteration when a step moves no coordinate by more than
+            ``tol * (1 + max |t|)``.
+        max_iter : int, default=2000
+            Most iterations per block.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, dim)
+            The preimages.
+        """
         s = self._check(s, "s")
         for i in reversed(range(self.n_blocks)):
             s = s @ self.rotations[i + 1]  # Q^{-1} = Q^T
@@ -190,11 +308,32 @@ def _identity(t: np.ndarray) -> np.ndarray:
 
 
 def make_transform(kind: str | ArrayMap, dim: int, seed: int = 0) -> ArrayMap:
-    """The map of the given ``kind`` (one of :data:`TRANSFORM_KINDS`) for vectors of size ``dim``.
+    """The map of the given ``kind`` for vectors of size ``dim``.
 
-    A callable is returned unchanged (the caller vouches that it is injective and smooth; it
-    maps an (n, d) array to an (n, d') array).
-    ``seed`` matters only for ``random_network``.
+    Parameters
+    ----------
+    kind : str or callable
+        One of :data:`TRANSFORM_KINDS`, or a callable, returned unchanged (the caller vouches
+        that it is injective and smooth; it maps an (n, d) array to an (n, d') array).
+    dim : int
+        Dimension of the vectors (used by ``random_network``).
+    seed : int, default=0
+        Seed of a ``random_network``; ignored by the other kinds.
+
+    Returns
+    -------
+    callable
+        The map, ``(n, dim) array -> (n, d') array``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown kind.
+
+    Examples
+    --------
+    >>> make_transform("asinh", 2) is asinh
+    True
     """
     if callable(kind):
         return kind
@@ -218,21 +357,31 @@ def _kind_name(kind: str | ArrayMap) -> str:
 class Transformed(TaskBase):
     """A task with smooth bijections applied to X and Y: (f(X), g(Y)); MI equals the base task's.
 
-    Args:
-        base: any task (``sample(n, seed)``, ``mutual_information``, ``dim_x``, ``dim_y``,
-            ``name``).
-        transform: the map for X: a kind from :data:`TRANSFORM_KINDS` or a callable on (n, d)
-            arrays that is injective and smooth (MI is then unchanged).
-        transform_y: the map for Y; ``None`` means the same kind as ``transform`` (for
-            ``random_network``, an independent network of Y's dimension).
-        seed: seed of the random networks (X uses child 0, Y child 1 of ``SeedSequence(seed)``);
-            independent of the sampling seed.
+    Parameters
+    ----------
+    base : object
+        Any task (``sample(n, seed)``, ``mutual_information``, ``dim_x``, ``dim_y``, ``name``).
+    transform : str or callable, default="asinh"
+        The map for X: a kind from :data:`TRANSFORM_KINDS` or a callable on (n, d) arrays that
+        is injective and smooth (MI is then unchanged).
+    transform_y : str or callable or None, default=None
+        The map for Y; ``None`` means the same kind as ``transform`` (for ``random_network``,
+        an independent network of Y's dimension).
+    seed : int, default=0
+        Seed of the random networks (X uses child 0, Y child 1 of ``SeedSequence(seed)``);
+        independent of the sampling seed.
 
-    Example:
-        >>> from infolens.tasks import CorrelatedGaussian
-        >>> task = Transformed(CorrelatedGaussian(2, mutual_information=1.0), "half_cube")
-        >>> task.name, task.mutual_information
-        ('half_cube-gaussian-2x2-i1', 1.0)
+    References
+    ----------
+    Czyz et al., "Beyond Normal: On the Evaluation of Mutual Information Estimators",
+    NeurIPS 2023, arXiv:2306.11078.
+
+    Examples
+    --------
+    >>> from infolens.tasks import CorrelatedGaussian
+    >>> task = Transformed(CorrelatedGaussian(2, mutual_information=1.0), "half_cube")
+    >>> task.name, task.mutual_information
+    ('half_cube-gaussian-2x2-i1', 1.0)
     """
 
     def __init__(
@@ -274,6 +423,7 @@ class Transformed(TaskBase):
         return float(self.base.mutual_information)
 
     def parameters(self) -> dict[str, Any]:
+        """The base task's description, the transforms' names and the seed, for JSON."""
         base = self.base.describe() if hasattr(self.base, "describe") else {"name": self.base.name}
         return {
             "base": base,
@@ -283,7 +433,20 @@ class Transformed(TaskBase):
         }
 
     def sample(self, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """Sample the base task with ``seed`` and map x and y: ``(f(x), g(y))``."""
+        """Sample the base task with ``seed`` and map x and y: ``(f(x), g(y))``.
+
+        Parameters
+        ----------
+        n : int
+            Number of pairs (>= 1).
+        seed : int, default=0
+            Seed of the base task's sample.
+
+        Returns
+        -------
+        fx, gy : numpy.ndarray
+            The mapped samples.
+        """
         n = check_positive_int(n, "n")
         x, y = self.base.sample(n, seed=check_seed(seed))
         return self.transform_x(x), self.transform_y(y)

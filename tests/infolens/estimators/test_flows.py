@@ -6,10 +6,14 @@ Tolerances: the Gaussian head read on held-out data has a bootstrap standard err
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
 from scipy.stats import multivariate_normal
+from sklearn.base import clone
 
 from infolens.estimators.flows import (
     FlowMI,
@@ -149,7 +153,7 @@ def test_flowmi_on_autoencoder_codes_of_images_within_ten_percent() -> None:
 
     x, y = GaussianImages(mutual_information=5.0, image_size=16, latent_dim=2).sample(10_000, seed=0)
     ae = dict(latent_dim=2, architecture="conv", image_shape=(16, 16), bottleneck="linear",
-              latent_noise=0.0, epochs=150, patience=20)
+              noise_std=0.0, max_epochs=150, patience=20)
     flow = FlowMI(max_epochs=400, patience=30, batch_size=512, lr=3e-3, lr_schedule="plateau")
     est = Compressed(flow, AutoencoderCompressor(**ae, random_state=0),
                      AutoencoderCompressor(**ae, random_state=1000))
@@ -193,16 +197,45 @@ def test_bad_input_names_the_argument() -> None:
         FlowMI().estimate(x, y[:50])
     with pytest.raises(ValueError, match="^x: too few samples"):
         FlowMI().estimate(x[:20], y[:20])
-    with pytest.raises(ValueError, match="variant"):
-        FlowMI(variant="diag")
-    with pytest.raises(ValueError, match="flow"):
-        FlowMI(flow="glow")
-    with pytest.raises(ValueError, match="val_fraction"):
-        FlowMI(val_fraction=1.0)
+    # __init__ only stores; the checks run when fitting and name the argument
+    with pytest.raises(ValueError, match="^variant"):
+        FlowMI(variant="diag").estimate(x, y)
+    with pytest.raises(ValueError, match="^flow"):
+        FlowMI(flow="glow").fit(x, y)
+    with pytest.raises(ValueError, match="^val_fraction"):
+        FlowMI(val_fraction=1.0).estimate(x, y)
     with pytest.raises(ValueError, match="^lr_schedule: expected one of"):
-        FlowMI(lr_schedule="cosine")
+        FlowMI(lr_schedule="cosine").fit(x, y)
+    with pytest.raises(ValueError, match="^hidden_sizes"):
+        FlowMI(hidden_sizes=(0,)).fit(x, y)
     with pytest.raises(ValueError, match="not fitted"):
         FlowMI().transform(x, y)
+
+
+def test_parameters_follow_the_scikit_learn_contract() -> None:
+    est = FlowMI("full", "maf", hidden_sizes=(16,), max_epochs=3, random_state=4)
+    params = est.get_params()
+    assert (params["variant"], params["flow"], params["hidden_sizes"]) == ("full", "maf", (16,))
+    twin = clone(est)
+    assert twin is not est and twin.get_params() == params
+    assert twin.set_params(variant="tridiag", max_epochs=0) is twin
+    assert (twin.variant, twin.max_epochs, est.max_epochs) == ("tridiag", 0, 3)
+    assert (est.name, twin.name) == ("flow-full", "flow")
+    assert FlowMI(variant="diag").variant == "diag"  # stored as given, checked by fit
+
+
+def test_attribute_set_after_construction_takes_effect() -> None:
+    x, y = CorrelatedGaussian(2, 2, mutual_information=1.0).sample(500, seed=0)
+    est = FlowMI(max_epochs=5, patience=5, n_bootstrap=10)
+    est.max_epochs = 1
+    assert est.fit(x, y).history_["epochs"] == 1
+    est.set_params(max_epochs=0)
+    assert est.fit(x, y).history_["epochs"] == 0
+
+
+def test_gaussian_math_needs_no_torch() -> None:
+    code = "import sys, infolens.estimators.gaussian; assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 

@@ -99,7 +99,7 @@ def test_weighted_kl_mi_on_gaussians(gaussian_2x2_i1):
 def test_labels_task_within_005(method):
     task = LabelsTask(n_classes=10, dim=2)
     x, y = task.sample(10_000, seed=0)
-    estimate = ContinuousDiscreteMI(k=5, method=method).estimate(x, y)
+    estimate = ContinuousDiscreteMI(k=5, algorithm=method).estimate(x, y)
     assert abs(estimate - task.mutual_information) < 0.05
 
 
@@ -163,17 +163,18 @@ def test_non_numeric_and_3d_rejected():
         KSG().estimate(np.zeros((0, 2)), np.zeros((0, 2)))
 
 
-def test_bad_hyperparameters():
-    with pytest.raises(ValueError, match="k: must be >= 1"):
-        KSG(k=0)
-    with pytest.raises(ValueError, match="variant: expected 1 or 2"):
-        KSG(variant=3)
-    with pytest.raises(ValueError, match="norm: expected"):
-        KLEntropy(norm="l1")
-    with pytest.raises(ValueError, match="jitter: must be"):
-        KSG(jitter=-1.0)
-    with pytest.raises(ValueError, match="method: expected"):
-        ContinuousDiscreteMI(method="mine")
+def test_bad_hyperparameters_are_named_when_estimating(gaussian_2x2_i1):
+    """scikit-learn's contract: __init__ stores, estimating checks."""
+    x, y = gaussian_2x2_i1
+    for estimator, message in [
+        (KSG(k=0), "k: must be >= 1"),
+        (KSG(variant=3), "variant: expected 1 or 2"),
+        (KLEntropy(norm="l1"), "norm: expected"),
+        (KSG(jitter=-1.0), "jitter: must be"),
+        (ContinuousDiscreteMI(algorithm="mine"), "algorithm: expected"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            estimator.estimate(x, y[:, 0] > 0 if isinstance(estimator, ContinuousDiscreteMI) else y)
 
 
 def test_constant_columns_are_dropped_and_constant_variable_gives_zero(gaussian_2x2_i1):
@@ -206,7 +207,7 @@ def test_labels_validation():
         ContinuousDiscreteMI().estimate(x, np.linspace(0, 1, 40))
     labels = np.array([0] * 37 + [1] * 3)
     with pytest.raises(ValueError, match="fewer than k \\+ 1"):
-        ContinuousDiscreteMI(method="kl").estimate(x, labels)
+        ContinuousDiscreteMI(algorithm="kl").estimate(x, labels)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert np.isfinite(ContinuousDiscreteMI(method="ross").estimate(x, labels))
+        assert np.isfinite(ContinuousDiscreteMI(algorithm="ross").estimate(x, labels))

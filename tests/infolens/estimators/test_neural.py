@@ -11,17 +11,18 @@ import math
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 
+from infolens._training import plateau_scheduler
 from infolens.estimators.neural import (
     MINE,
     InfoNCE,
     donsker_varadhan_bound,
     infonce_terms,
-    plateau_scheduler,
 )
 from infolens.tasks import CorrelatedGaussian
 
-FAST = dict(hidden=(64, 64), max_epochs=30, patience=5, batch_size=128)
+FAST = dict(hidden_sizes=(64, 64), max_epochs=30, patience=5, batch_size=128)
 
 
 def test_donsker_varadhan_bound_formula() -> None:
@@ -48,7 +49,7 @@ def test_mine_on_gaussian(gaussian_pairs: tuple[np.ndarray, np.ndarray]) -> None
     result = MINE(random_state=0, **FAST).estimate_with_error(*gaussian_pairs)
     assert result.value == pytest.approx(1.0, abs=0.3)
     assert 0 < result.stderr < 0.3
-    assert result.method == "MINE" and result.n == 800
+    assert result.method == "mine" and result.n == 800
 
 
 def test_infonce_on_gaussian(gaussian_pairs: tuple[np.ndarray, np.ndarray]) -> None:
@@ -61,13 +62,13 @@ def test_infonce_on_gaussian(gaussian_pairs: tuple[np.ndarray, np.ndarray]) -> N
 def test_infonce_cannot_exceed_log_batch_size() -> None:
     # 8 nats of MI, but K = 16 pairs per block: the bound saturates below log 16 = 2.77
     x, y = CorrelatedGaussian(4, 4, mutual_information=8.0).sample(2000, seed=1)
-    est = InfoNCE(random_state=0, hidden=(32,), max_epochs=10, batch_size=16)
+    est = InfoNCE(random_state=0, hidden_sizes=(32,), max_epochs=10, batch_size=16)
     assert est.estimate(x, y) <= math.log(16)
 
 
 def test_same_seed_same_result(gaussian_pairs: tuple[np.ndarray, np.ndarray]) -> None:
     x, y = gaussian_pairs
-    kw = dict(hidden=(16,), max_epochs=2, random_state=3)
+    kw = dict(hidden_sizes=(16,), max_epochs=2, random_state=3)
     assert MINE(**kw).estimate(x, y) == MINE(**kw).estimate(x, y)
     assert InfoNCE(**kw).estimate(x, y) == InfoNCE(**kw).estimate(x, y)
 
@@ -83,10 +84,34 @@ def test_bad_input_names_the_argument(cls: type) -> None:
         cls().estimate(x[:10], y)
     with pytest.raises(ValueError, match="^x: too few samples"):
         cls().estimate(x[:15], y[:15])
-    with pytest.raises(ValueError, match="critic"):
-        cls(critic="bilinear")
-    with pytest.raises(ValueError, match="batch_size"):
-        cls(batch_size=1)
+    # __init__ only stores; the checks run when estimating and name the argument
+    with pytest.raises(ValueError, match="^critic"):
+        cls(critic="bilinear").estimate(x, y)
+    with pytest.raises(ValueError, match="^batch_size"):
+        cls(batch_size=1).estimate(x, y)
+    with pytest.raises(ValueError, match="^hidden_sizes"):
+        cls(hidden_sizes=()).estimate(x, y)
+
+
+@pytest.mark.parametrize("cls", [MINE, InfoNCE])
+def test_parameters_follow_the_scikit_learn_contract(cls: type) -> None:
+    est = cls(hidden_sizes=(16,), max_epochs=3, random_state=2)
+    params = est.get_params()
+    assert params["hidden_sizes"] == (16,) and params["max_epochs"] == 3
+    twin = clone(est)
+    assert twin is not est and twin.get_params() == params
+    assert twin.set_params(max_epochs=1, critic="concat") is twin
+    assert (twin.max_epochs, twin.critic) == (1, "concat") and est.max_epochs == 3
+    assert cls(critic="bilinear").critic == "bilinear"  # stored as given
+
+
+@pytest.mark.filterwarnings("ignore::infolens.estimators.result.EstimatorWarning")
+def test_attribute_set_after_construction_takes_effect() -> None:
+    x, y = CorrelatedGaussian(2, 2, mutual_information=1.0).sample(200, seed=0)
+    est = MINE(hidden_sizes=(8,), max_epochs=5, patience=5, batch_size=32)
+    est.max_epochs = 1
+    assert est.estimate_with_error(x, y).details["epochs"] == 1
+    assert not hasattr(MINE(), "critic_") and hasattr(est, "critic_")  # fitted state ends in _
 
 
 def test_plateau_schedule_halves_the_rate_on_a_stall_and_stops_at_one_percent() -> None:

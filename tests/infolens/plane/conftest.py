@@ -37,8 +37,9 @@ def tiny_model(seed: int = 0) -> nn.Module:
 
 def run_tiny(
     out_dir=None, *, epochs: int = 3, resume: bool = False, model_seed: int = 0, on_epoch=None,
-    every: int = 1, lr: float = 1e-2, layers=("1", "3", "4"), noise: float = 0.1, seed: int = 0,
-    batch_size: int = 64, n_train: int = N_SAMPLES, **tracker_options,
+    every: int = 1, lr: float = 1e-2, layers=("1", "3", "4"), noise_std: float = 0.1,
+    random_state: int = 0, batch_size: int = 64, n_train: int = N_SAMPLES, device: str = "cpu",
+    **tracker_options,
 ) -> list[dict]:
     """Train the tiny model with tracking; a fresh model/optimizer/loader each call."""
     x, y = synthetic_data()
@@ -50,13 +51,14 @@ def run_tiny(
     )
     test_loader = DataLoader(TensorDataset(x, y), batch_size=300)
     tracker = InformationPlaneTracker(
-        model, list(layers), x, y, noise=noise, out_dir=out_dir, seed=seed, every=every,
-        **tracker_options,
+        model, list(layers), x, y, noise_std=noise_std, out_dir=out_dir,
+        random_state=random_state, every=every, **tracker_options,
     )
     try:
         return train_and_track(
             model, train_loader, test_loader, tracker, epochs, optimizer,
-            resume=resume, progress=False, on_epoch=on_epoch, seed=seed,
+            resume=resume, progress=False, on_epoch=on_epoch, random_state=random_state,
+            device=device,
         )
     finally:
         tracker.close()

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import infolens.data.mnist as mnist_module
-from infolens.cli import app
+from infolens._cli import EntryPointRunner
+from infolens.cli import main
 from infolens.data.mnist import MNIST_SHA256
 from infolens.plane.plots import plot_all
 from infolens.plane.tracker import read_table
@@ -27,7 +27,9 @@ def _real_mnist_dir() -> Path | None:
 
 
 REAL = _real_mnist_dir()
-runner = CliRunner()
+
+
+runner = EntryPointRunner(main, "infolens")
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +48,7 @@ def test_plane_mnist_tiny_run_then_resume(tmp_path):
         "--x-compressor", "pca", "--layers", "L3,L5", "--out", str(out), "--no-progress",
         "--mnist-dir", str(REAL),
     ]
-    result = runner.invoke(app, args)
+    result = runner.invoke(args)
     assert result.exit_code == 0, result.output
     assert "I(X;L)" in result.output
     for name in ("table.csv", "table.json", "run.json", "checkpoint.pt"):
@@ -59,10 +61,12 @@ def test_plane_mnist_tiny_run_then_resume(tmp_path):
         (0, "L3"), (0, "L5"), (1, "L3"), (1, "L5")
     ]
     run = json.loads((out / "run.json").read_text())
-    assert run["noise"]["sigma"] == 1e-3 and run["probe_size"] == 500
+    assert run["noise"]["noise_std"] == 1e-3 and run["probe_size"] == 500
+    assert run["preset"]["noise_std"] == 1e-3 and run["random_state"] == 0
+    assert run["training"]["device"] == "cpu"
     first_epoch = [r for r in rows if r["epoch"] == 1]
 
-    result = runner.invoke(app, [*args[:3], "2", *args[4:], "--resume"])
+    result = runner.invoke([*args[:3], "2", *args[4:], "--resume"])
     assert result.exit_code == 0, result.output
     resumed = read_table(out)
     assert sorted({r["epoch"] for r in resumed}) == [0, 1, 2]
@@ -71,7 +75,7 @@ def test_plane_mnist_tiny_run_then_resume(tmp_path):
     # other settings: refused, each difference listed, nothing touched
     table = (out / "table.json").read_bytes()
     other = [*args[:3], "3", *args[4:], "--resume", "--lr", "0.5", "--layers", "L3"]
-    result = runner.invoke(app, other)
+    result = runner.invoke(other)
     assert result.exit_code == 2, result.output
     assert "error:" in result.output and "run.json" in result.output
     assert "preset.lr: 0.0001 -> 0.5" in result.output
@@ -81,7 +85,7 @@ def test_plane_mnist_tiny_run_then_resume(tmp_path):
 
     # a zero-byte checkpoint: one line naming it, exit 2 (was a silent exit 130)
     (out / "checkpoint.pt").write_bytes(b"")
-    result = runner.invoke(app, [*args[:3], "3", *args[4:], "--resume"])
+    result = runner.invoke([*args[:3], "3", *args[4:], "--resume"])
     assert result.exit_code == 2, result.output
     assert "checkpoint.pt" in result.output and "empty" in result.output
     assert "Traceback" not in result.output
@@ -89,7 +93,7 @@ def test_plane_mnist_tiny_run_then_resume(tmp_path):
 
 def test_plane_mnist_missing_data_is_one_line_exit_2(tmp_path):
     result = runner.invoke(
-        app, ["plane", "mnist", "--mnist-dir", str(tmp_path), "--no-download", "--no-progress"]
+        ["plane", "mnist", "--mnist-dir", str(tmp_path), "--no-download", "--no-progress"]
     )
     assert result.exit_code == 2
     assert "error:" in result.output and str(tmp_path) in result.output
@@ -97,7 +101,7 @@ def test_plane_mnist_missing_data_is_one_line_exit_2(tmp_path):
 
 
 def test_plane_mnist_bad_preset_is_exit_2(tmp_path):
-    result = runner.invoke(app, ["plane", "mnist", "--preset", "huge", "--out", str(tmp_path)])
+    result = runner.invoke(["plane", "mnist", "--preset", "huge", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "preset" in result.output
 
 
@@ -129,10 +133,10 @@ def test_plane_plot_command(tmp_path):
     from infolens.plane.tracker import write_table
 
     write_table(_fake_rows(), tmp_path)
-    result = runner.invoke(app, ["plane", "plot", str(tmp_path)])
+    result = runner.invoke(["plane", "plot", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "information_plane.png").is_file()
-    empty = runner.invoke(app, ["plane", "plot", str(tmp_path / "nothing")])
+    empty = runner.invoke(["plane", "plot", str(tmp_path / "nothing")])
     assert empty.exit_code == 2 and "table.json" in empty.output
 
 
@@ -143,7 +147,7 @@ def test_autoencoder_for_x_is_fitted_once_and_not_on_resume(tmp_path, monkeypatc
 
     small = dict(
         out_dir=tmp_path, layers=("L4",), probe_size=300, train_size=1000, mnist_dir=REAL,
-        x_compressor="conv-ae", ae_train_size=500, ae_epochs=1, progress=False, plots=False,
+        x_compressor="conv-ae", ae_train_size=500, ae_max_epochs=1, progress=False, plots=False,
     )
     run_mnist_plane("demo", epochs=1, **small)
     run = json.loads((tmp_path / "run.json").read_text())
@@ -173,30 +177,33 @@ def test_autoencoder_for_x_is_fitted_once_and_not_on_resume(tmp_path, monkeypatc
         ("--every", "0", "--every: must be >= 1"),
         ("--train-size", "0", "--train-size: must be >= 1"),
         ("--train-size", "60001", "--train-size: must be <= 60000"),
-        ("--noise-sigma", "-0.1", "--noise-sigma: must be a finite number >= 0"),
-        ("--noise-sigma", "nan", "--noise-sigma: must be a finite number >= 0"),
+        ("--noise-std", "-0.1", "--noise-std: must be a finite number >= 0"),
+        ("--noise-std", "nan", "--noise-std: must be a finite number >= 0"),
         ("--seed", "-1", "--seed: must be >= 0"),
+        ("--device", "gpu", "--device: expected a torch device"),
         ("--layers", "L2,L9", "--layers: ['L9'] not found"),
         ("--x-compressor", "svd", "--x-compressor: expected 'conv-ae' or 'pca'"),
     ],
 )
 def test_plane_mnist_bad_option_is_one_line_naming_it(tmp_path, option, value, expected):
     # checked before any data is read: the directory holds no MNIST and nothing is downloaded
-    result = runner.invoke(app, [
+    result = runner.invoke([
         "plane", "mnist", option, value, "--mnist-dir", str(tmp_path), "--no-download",
         "--no-progress", "--out", str(tmp_path / "out"),
     ])
     assert result.exit_code == 2, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith(f"error: {expected}"), result.output
-    assert f"got {value}" in lines[0] or option in ("--layers", "--x-compressor")
+    assert f"got {value}" in lines[0] or f"got '{value}'" in lines[0] or option in (
+        "--layers", "--x-compressor"
+    )
 
 
 @pytest.mark.parametrize(
     ("argument", "value"),
     [("probe_size", 0), ("epochs", 0), ("lr", float("nan")), ("batch_size", 0), ("every", 0),
-     ("train_size", 0), ("noise_sigma", -1.0), ("ae_epochs", 0), ("ae_train_size", 0),
-     ("probe_size", 2.5), ("epochs", True)],
+     ("train_size", 0), ("noise_std", -1.0), ("ae_max_epochs", 0), ("ae_train_size", 0),
+     ("probe_size", 2.5), ("epochs", True), ("random_state", -1), ("device", "gpu")],
 )
 def test_run_mnist_plane_checks_arguments_first(tmp_path, argument, value):
     from infolens.plane.experiments import run_mnist_plane
@@ -232,7 +239,7 @@ def test_plane_commands_print_flagged_rows(tmp_path):
     from infolens.plane.tracker import write_table
 
     write_table(_flagged_rows(), tmp_path)
-    result = runner.invoke(app, ["plane", "plot", str(tmp_path)])
+    result = runner.invoke(["plane", "plot", str(tmp_path)])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("warning:")]
     assert lines == [

@@ -50,7 +50,7 @@ def test_relative_noise_scales_with_the_activation():
     assert torch.equal(relative_gaussian_noise(x, 0.0), x)
     layer = RelativeGaussianNoise(0.1).eval()
     assert not torch.equal(layer(x), x)  # on in evaluation mode too
-    with pytest.raises(ValueError, match="sigma"):
+    with pytest.raises(ValueError, match="^noise_std: "):
         RelativeGaussianNoise(-1.0)
 
 
@@ -61,7 +61,7 @@ def test_noise_hooks_perturb_outputs_in_eval_and_are_removable(tiny):
         clean = model(x)
         with insert_noise(model, ["1", "3"], 0.05) as hooks:
             noisy = model(x)
-            assert hooks.description["sigma"] == 0.05
+            assert hooks.description["noise_std"] == 0.05
         restored = model(x)
     assert not torch.allclose(noisy, clean)
     assert (noisy - clean).abs().max() < 0.5  # small noise, small change
@@ -71,7 +71,7 @@ def test_noise_hooks_perturb_outputs_in_eval_and_are_removable(tiny):
 
 def test_mnist_cnn_layer_shapes_and_log_probabilities():
     torch.manual_seed(0)
-    model = MNISTConvNet(dropout=0.1, noise_sigma=1e-3)
+    model = MNISTConvNet(dropout=0.1, noise_std=1e-3)
     x = torch.rand(6, 1, 28, 28)
     with ActivationProbe(model, list(LAYER_NAMES)) as probe:
         acts = probe.collect(x)
@@ -84,7 +84,7 @@ def test_mnist_cnn_layer_shapes_and_log_probabilities():
 
 def test_mnist_cnn_noise_is_reproducible_and_optional():
     x = torch.rand(4, 1, 28, 28)
-    model = MNISTConvNet(noise_sigma=1e-2).eval()
+    model = MNISTConvNet(noise_std=1e-2).eval()
     torch.manual_seed(1)
     a = model(x)
     torch.manual_seed(1)
@@ -93,4 +93,4 @@ def test_mnist_cnn_noise_is_reproducible_and_optional():
     assert torch.equal(a, b) and not torch.equal(a, c)
     deterministic = MNISTConvNet().eval()
     assert torch.equal(deterministic(x), deterministic(x))
-    assert model.noise_description["sigma"] == 1e-2
+    assert model.noise_description["noise_std"] == 1e-2

@@ -44,8 +44,8 @@ def _one_line(err: pytest.ExceptionInfo) -> str:
     [
         ({"lr": 0.1}, "lr: 0.01 -> 0.1"),
         ({"layers": ("1", "4")}, "layers: ['1', '3', '4'] -> ['1', '4']"),
-        ({"seed": 3}, "seed: 0 -> 3"),
-        ({"noise": 0.2}, "noise.sigma: 0.1 -> 0.2"),
+        ({"random_state": 3}, "random_state: 0 -> 3"),
+        ({"noise_std": 0.2}, "noise.noise_std: 0.1 -> 0.2"),
         ({"every": 2}, "every: 1 -> 2"),
         ({"batch_size": 32}, "batch_size: 64 -> 32"),
         ({"n_train": 300}, "train_size: 600 -> 300"),
@@ -68,9 +68,10 @@ def test_resume_lists_every_difference_and_the_estimators(tiny, finished):
 
     out = finished()
     with pytest.raises(ValueError) as err:
-        tiny.run(out, epochs=EPOCHS, resume=True, lr=0.5, seed=1, mi_estimator=KSG(k=3))
+        tiny.run(out, epochs=EPOCHS, resume=True, lr=0.5, random_state=1, mi_estimator=KSG(k=3))
     message = _one_line(err)
-    for name in ("lr: 0.01 -> 0.5", "seed: 0 -> 1", "mi_estimator: WeightedKL(k=5"):
+    for name in ("lr: 0.01 -> 0.5", "random_state: 0 -> 1", "training.random_state: 0 -> 1",
+                 "mi_estimator: WeightedKL(k=5"):
         assert name in message, message
 
 
@@ -196,3 +197,39 @@ def test_table_row_of_wrong_shape_is_named(finished):
     with pytest.raises(ValueError, match=r"table.json: row 2") as err:
         read_table(out)
     _one_line(err)
+
+
+def test_run_written_with_the_old_names_is_refused_in_one_line(tiny, finished):
+    """A run directory from before the renames (seed, noise sigma): refused, every difference
+    listed, on one line."""
+    out = finished()
+    run = json.loads((out / "run.json").read_text())
+    run["seed"] = run.pop("random_state")
+    run["noise"]["sigma"] = run["noise"].pop("noise_std")
+    run["training"]["seed"] = run["training"].pop("random_state")
+    del run["training"]["device"]
+    (out / "run.json").write_text(json.dumps(run, indent=2))
+    with pytest.raises(ValueError, match="run.json") as err:
+        tiny.run(out, epochs=EPOCHS + 1, resume=True)
+    message = _one_line(err)
+    for change in ("seed: 0 -> (not recorded)", "random_state: (not recorded) -> 0",
+                   "noise.sigma: 0.1 -> (not recorded)", "noise.noise_std: (not recorded) -> 0.1",
+                   "training.seed: 0 -> (not recorded)", "training.device: (not recorded) -> cpu"):
+        assert change in message, message
+
+
+def test_resume_on_another_device_is_refused(tiny, finished):
+    out = finished()
+    run = json.loads((out / "run.json").read_text())
+    run["training"]["device"] = "cuda"
+    (out / "run.json").write_text(json.dumps(run))
+    with pytest.raises(ValueError, match="run.json") as err:
+        tiny.run(out, epochs=EPOCHS + 1, resume=True)
+    assert "training.device: cuda -> cpu" in _one_line(err)
+
+
+def test_settings_with_line_breaks_are_listed_on_one_line():
+    from infolens.plane.tracker import settings_changes
+
+    changes = settings_changes({"x_compressor": "A(\n  k=1)"}, {"x_compressor": "A(k=2)"})
+    assert changes == ["x_compressor: A( k=1) -> A(k=2)"]

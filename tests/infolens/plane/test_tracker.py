@@ -63,7 +63,9 @@ def test_files_written_with_parameters(tiny, tmp_path):
     assert header[:6] == ["epoch", "layer", "i_xl", "i_xl_err", "i_ly", "i_ly_err"]
     assert {"train_loss", "test_loss", "train_acc", "test_acc"} <= set(header)
     run = json.loads((tmp_path / "run.json").read_text())
-    assert run["noise"]["sigma"] == 0.1 and run["noise"]["active_in_eval"] is True
+    assert run["noise"]["noise_std"] == 0.1 and run["noise"]["active_in_eval"] is True
+    assert run["random_state"] == 0 and run["training"]["random_state"] == 0
+    assert run["training"]["device"] == "cpu"
     assert run["mi_estimator"].startswith("WeightedKL(k=5")
     assert run["label_estimator"].startswith("ContinuousDiscreteMI(k=5")
     assert run["unit"] == "nats" and "torch" in run["versions"]
@@ -113,7 +115,7 @@ def test_record_leaves_training_rng_and_model_untouched(tiny):
     model = tiny.model()
     model.train()
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    tracker = InformationPlaneTracker(model, ["1", "4"], x, y, noise=0.2)
+    tracker = InformationPlaneTracker(model, ["1", "4"], x, y, noise_std=0.2)
     torch.manual_seed(7)
     state = torch.get_rng_state()
     tracker.record(0)
@@ -159,10 +161,10 @@ def test_probe_class_with_too_few_samples_is_refused(tiny):
         InformationPlaneTracker(tiny.model(), ["1"], x[keep], y[keep])
 
 
-def test_negative_noise_is_refused_naming_noise(tiny):
+def test_negative_noise_is_refused_naming_noise_std(tiny):
     x, y = tiny.data()
-    with pytest.raises(ValueError, match="noise"):
-        InformationPlaneTracker(tiny.model(), ["1"], x, y, noise=-0.1)
+    with pytest.raises(ValueError, match="^noise_std: "):
+        InformationPlaneTracker(tiny.model(), ["1"], x, y, noise_std=-0.1)
 
 
 # -- estimator warnings reach the table ------------------------------------------------------
@@ -251,8 +253,8 @@ def _recipe_run(out_dir, epochs=3):
     train_loader = DataLoader(TensorDataset(x[:2000], y[:2000]), batch_size=64, shuffle=True,
                               generator=torch.Generator().manual_seed(0))
     test_loader = DataLoader(TensorDataset(x[2000:], y[2000:]), batch_size=500)
-    tracker = InformationPlaneTracker(model, ["1", "3", "4"], x[2000:], y[2000:], noise=1e-2,
-                                      out_dir=out_dir, seed=0)
+    tracker = InformationPlaneTracker(model, ["1", "3", "4"], x[2000:], y[2000:],
+                                      noise_std=1e-2, out_dir=out_dir, random_state=0)
     try:
         return train_and_track(model, train_loader, test_loader, tracker, epochs, optimizer,
                                progress=False)
@@ -273,3 +275,75 @@ def test_negative_estimate_on_the_docs_recipe_is_flagged(tmp_path):
     saved = {(r["epoch"], r["layer"]): r["warnings"] for r in read_table(tmp_path)}
     for row in negative:
         assert saved[row["epoch"], row["layer"]] == row["warnings"]
+
+
+# -- device ------------------------------------------------------------------------------------
+def test_device_cpu_given_is_the_default_bit_for_bit(tiny):
+    assert tiny.strip_timing(tiny.run(epochs=1, device="cpu")) == tiny.strip_timing(
+        tiny.run(epochs=1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("device", "message"),
+    [("gpu", "expected a torch device"), ("cuda:x", "expected a torch device"),
+     ("meta", "holds no data")],
+)
+def test_bad_device_is_refused_naming_device(tiny, device, message):
+    from infolens.plane.train import check_device, evaluate
+
+    with pytest.raises(ValueError, match=f"^device: .*{message}") as err:
+        check_device(device)
+    assert "\n" not in str(err.value)
+    with pytest.raises(ValueError, match="^device: "):
+        tiny.run(epochs=1, device=device)
+    x, y = tiny.data()
+    with pytest.raises(ValueError, match="^device: "):
+        evaluate(tiny.model(), [(x, y)], device=device)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_missing_accelerator_is_refused_before_training(tiny, tmp_path):
+    with pytest.raises(ValueError, match=r"^device: cuda is not available"):
+        tiny.run(tmp_path, epochs=1, device="cuda")
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_model_device_of_a_model_without_parameters_is_the_cpu():
+    from torch import nn
+
+    from infolens.plane.probe import model_device
+
+    assert model_device(nn.Sequential(nn.ReLU())) == torch.device("cpu")
+    assert model_device(nn.BatchNorm1d(2, affine=False)) == torch.device("cpu")
+
+
+def _same_numbers(a: list[dict], b: list[dict], rel: float = 1e-5) -> bool:
+    if len(a) != len(b):
+        return False
+    for ra, rb in zip(a, b, strict=True):
+        if ra.keys() != rb.keys():
+            return False
+        for key, va in ra.items():
+            vb = rb[key]
+            if isinstance(va, float) and isinstance(vb, float):
+                if not math.isclose(va, vb, rel_tol=rel, abs_tol=1e-9):
+                    return False
+            elif va != vb:
+                return False
+    return True
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_run_trains_probes_and_resumes_on_the_device(tiny, tmp_path):
+    straight = tiny.strip_timing(tiny.run(tmp_path / "straight", epochs=2, device="cuda"))
+    for row in straight:
+        assert math.isfinite(row["i_xl"]) and math.isfinite(row["test_acc"]), row
+    run = json.loads((tmp_path / "straight" / "run.json").read_text())
+    assert run["training"]["device"] == "cuda"
+    tiny.run(tmp_path / "resumed", epochs=1, device="cuda")
+    resumed = tiny.strip_timing(tiny.run(tmp_path / "resumed", epochs=2, resume=True,
+                                         device="cuda"))
+    assert _same_numbers(resumed, straight)
+    state = torch.load(tmp_path / "resumed" / "checkpoint.pt", weights_only=True)
+    assert state["device_rng"] is not None  # the GPU's generator is kept too
