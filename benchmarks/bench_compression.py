@@ -6,7 +6,8 @@ KSG (k = 5) on the raw pixels (on a subsample, it is slow in 512 dimensions), KS
 codes, and KSG / weighted Kozachenko-Leonenko on the codes of autoencoders with the task's
 latent dimension, with and without normal scores of the codes (rank -> Phi^{-1}, MI-preserving),
 and the flow estimator (FlowMI, NeurIPS 2024) on the same codes.
-Beside them the authors' KSG and weighted-KL figures for Gaussians (REFERENCE.md, n = 10k).
+Beside them the KSG and weighted-KL figures for Gaussians that Butakov et al. report
+(ICLR 2024, arXiv:2305.08013; n = 10k).
 
     python benchmarks/bench_compression.py [--n 10000] [--mi 1 2 3 5 10] [--quick] [--resume]
 
@@ -37,7 +38,7 @@ from infolens.tasks import GaussianImages, Rectangles
 K = 5
 IMAGE_SIZE = 16
 PCA_DIM = 4
-#: The authors' figures for Gaussians (n = 10k, dims 1-3, best k), REFERENCE.md section 1.
+#: The figures for Gaussians (n = 10k, dims 1-3, best k) reported by Butakov et al., arXiv:2305.08013.
 AUTHORS_KSG = {1: 1.00, 2: 1.95, 3: 2.82, 4: 3.55, 5: 4.17, 10: 6.21}
 AUTHORS_WKL = {1: 1.02, 2: 2.02, 3: 2.94, 4: 3.72, 5: 4.37, 10: 6.99}
 TASKS = {
