@@ -2,11 +2,10 @@
 defaults); resume keys (``params_key``) and ``run.json`` (the tracker's description) name every
 setting, so two estimators with the same key were built with the same settings."""
 
-from infolens.estimators.base import params_key
+from infolens.estimators.base import describe, params_key
 from infolens.estimators.compressors import AutoencoderCompressor, PCACompressor
 from infolens.estimators.flows import FlowMI
 from infolens.estimators.neural import MINE
-from infolens.plane.tracker import _describe
 
 
 def test_defaults_are_left_out_and_changed_settings_are_shown():
@@ -27,8 +26,8 @@ def test_params_key_names_every_setting():
 
 
 def test_run_descriptions_list_every_setting_in_constructor_order():
-    assert _describe(PCACompressor()) == "PCACompressor(latent_dim=4, standardize=True, random_state=0)"
-    described = _describe(FlowMI())
+    assert describe(PCACompressor()) == "PCACompressor(latent_dim=4, standardize=True, random_state=0)"
+    described = describe(FlowMI())
     assert described.startswith("FlowMI(variant='tridiag', flow='nsf', transforms=2, ")
     assert "hidden_sizes=(64, 64)" in described and "max_epochs=60" in described
 
@@ -37,4 +36,4 @@ def test_callables_print_by_name():
     def my_flow(dim: int):  # pragma: no cover - never called
         raise AssertionError
 
-    assert "flow=my_flow" in _describe(FlowMI(flow=my_flow))
+    assert "flow=my_flow" in describe(FlowMI(flow=my_flow))

@@ -9,14 +9,16 @@ from the defaults. Fitted state ends in ``_``. Subclasses implement :meth:`estim
 
 from __future__ import annotations
 
+import inspect
 import json
-from typing import ClassVar
+import re
+from typing import Any, ClassVar
 
 from sklearn.base import BaseEstimator
 
 from infolens.estimators.result import MIEstimate
 
-__all__ = ["MIEstimatorBase", "params_key"]
+__all__ = ["MIEstimatorBase", "params_key", "describe", "is_fitted"]
 
 
 class MIEstimatorBase(BaseEstimator):
@@ -62,3 +64,41 @@ def params_key(estimator: object) -> str:
 
     record = {"class": type(estimator).__name__, **{k: plain(v) for k, v in sorted(params.items())}}
     return json.dumps(record, sort_keys=True)
+
+
+def describe(obj: Any) -> str:
+    """``Name(a=..., b=...)`` with every parameter, in the constructor's order, for an object with
+    scikit-learn's ``get_params`` (not only those that differ from the defaults, as its ``repr``
+    shows: a run records its settings even if a default changes later); else ``repr`` when the
+    class defines one; else its qualified name (no memory address, so that the same setting
+    reads the same in every process). ``None`` is ``"identity"`` (no compressor)."""
+    if obj is None:
+        return "identity"
+    if callable(getattr(obj, "get_params", None)) and not isinstance(obj, type):
+        params = obj.get_params(deep=False)
+        order = [p for p in inspect.signature(type(obj).__init__).parameters if p in params]
+        keys = order + sorted(set(params) - set(order))  # in the constructor's order
+        shown = ", ".join(f"{key}={_describe_value(params[key])}" for key in keys)
+        return f"{type(obj).__name__}({shown})"
+    if type(obj).__repr__ is object.__repr__:
+        return f"{type(obj).__module__}.{type(obj).__qualname__}"
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(obj))
+
+
+def _describe_value(value: Any) -> str:
+    """A parameter value in :func:`describe`: plain values by ``repr``, functions by name,
+    anything else described."""
+    if value is None or isinstance(value, (bool, int, float, str, tuple, list, dict)):
+        return repr(value)
+    if callable(value) and hasattr(value, "__name__") and not hasattr(value, "get_params"):
+        return value.__name__
+    return describe(value)
+
+
+def is_fitted(obj: Any) -> bool:
+    """scikit-learn's convention: ``__sklearn_is_fitted__()`` if defined, else whether fitting
+    has set a public attribute whose name ends with an underscore."""
+    probe = getattr(obj, "__sklearn_is_fitted__", None)
+    if callable(probe):
+        return bool(probe())
+    return any(k.endswith("_") and not k.startswith("_") for k in getattr(obj, "__dict__", {}))

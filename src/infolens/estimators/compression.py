@@ -20,7 +20,7 @@ from scipy.special import ndtri
 from scipy.stats import rankdata
 
 from infolens._validation import as_labels, as_samples, check_positive_int
-from infolens.estimators.base import MIEstimatorBase
+from infolens.estimators.base import MIEstimatorBase, describe, is_fitted
 from infolens.estimators.compressors import AutoencoderCompressor, PCACompressor
 from infolens.estimators.result import MIEstimate, collect_estimator_warnings
 
@@ -119,17 +119,6 @@ def normal_scores(codes: np.ndarray) -> np.ndarray:
     return ndtri(rankdata(codes, axis=0) / (len(codes) + 1))
 
 
-def _is_fitted(compressor: Any) -> bool:
-    """scikit-learn's convention: ``__sklearn_is_fitted__()`` if defined, else whether fitting
-    has set an attribute whose name ends with an underscore."""
-    probe = getattr(compressor, "__sklearn_is_fitted__", None)
-    if callable(probe):
-        return bool(probe())
-    return any(
-        k.endswith("_") and not k.startswith("__") for k in getattr(compressor, "__dict__", {})
-    )
-
-
 def _is_label_vector(a: Any) -> bool:
     """True for a 1-D (or (n, 1)) array of integers, booleans or strings: class labels."""
     if hasattr(a, "detach"):
@@ -138,10 +127,6 @@ def _is_label_vector(a: Any) -> bool:
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     return arr.ndim == 1 and arr.dtype.kind in "iubUS"
-
-
-def _describe(compressor: Any) -> str:
-    return "identity" if compressor is None else repr(compressor)
 
 
 _NOT_MADE = object()
@@ -319,7 +304,7 @@ class Compressed(MIEstimatorBase):
     def _encode(self, compressor: Any, data: Any) -> Any:
         if compressor is None:
             return data
-        if not _is_fitted(compressor):
+        if not is_fitted(compressor):
             compressor.fit(data)
         codes = np.asarray(compressor.transform(data), dtype=np.float64)
         if codes.ndim != 2 or len(codes) != len(data):
@@ -368,8 +353,8 @@ class Compressed(MIEstimatorBase):
             inner_details = {}
         details = {
             "inner": inner_details,
-            "compressor_x": _describe(self.compress_x_),
-            "compressor_y": _describe(self.compress_y_),
+            "compressor_x": describe(self.compress_x_),
+            "compressor_y": describe(self.compress_y_),
             "latent_dim_x": _code_dim(cx),
             "latent_dim_y": _code_dim(cy),
             "normal_scores": self.normal_scores,

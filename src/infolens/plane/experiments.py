@@ -26,13 +26,14 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from infolens._validation import check_positive_int
 from infolens.data.mnist import load_mnist
+from infolens.estimators.base import describe
 from infolens.estimators.compressors import AutoencoderCompressor, PCACompressor
 from infolens.estimators.registry import make_estimator
 from infolens.io import atomic_write_json
 from infolens.plane.models import MNISTConvNet
 from infolens.plane.plots import plot_all
 from infolens.plane.probe import resolve_layers
-from infolens.plane.tracker import InformationPlaneTracker, _describe
+from infolens.plane.tracker import InformationPlaneTracker
 from infolens.plane.train import check_device, train_and_track
 
 __all__ = ["PlanePreset", "PRESETS", "check_preset", "run_mnist_plane", "mnist_tensors"]
@@ -466,7 +467,7 @@ class _LazyFitted:
 
     def __repr__(self) -> str:
         return (
-            f"{_describe(self.compressor)} fitted on {self._n} MNIST training images "
+            f"{describe(self.compressor)} fitted on {self._n} MNIST training images "
             f"(random_state {self._random_state})"
         )
 

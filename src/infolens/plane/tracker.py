@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import inspect
 import io
 import json
 import math
@@ -45,6 +44,7 @@ import torch
 from torch import nn
 
 from infolens._validation import check_positive_int
+from infolens.estimators.base import describe, is_fitted
 from infolens.estimators.compression import make_compressor
 from infolens.estimators.registry import make_estimator
 from infolens.estimators.result import EstimatorWarning, warn_estimator
@@ -97,43 +97,9 @@ def _versions() -> dict[str, str]:
     }
 
 
-def _describe(obj: Any) -> str:
-    """``Name(a=..., b=...)`` with every parameter, in the constructor's order, for an object with
-    scikit-learn's ``get_params`` (not only those that differ from the defaults, as its ``repr`` shows: a run
-    records its settings even if a default changes later); else ``repr`` when the class defines
-    one; else its qualified name (no memory address, so that the same setting reads the same in
-    every process)."""
-    if callable(getattr(obj, "get_params", None)) and not isinstance(obj, type):
-        params = obj.get_params(deep=False)
-        order = [p for p in inspect.signature(type(obj).__init__).parameters if p in params]
-        keys = order + sorted(set(params) - set(order))  # in the constructor's order
-        shown = ", ".join(f"{key}={_describe_value(params[key])}" for key in keys)
-        return f"{type(obj).__name__}({shown})"
-    if type(obj).__repr__ is object.__repr__:
-        return f"{type(obj).__module__}.{type(obj).__qualname__}"
-    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(obj))
-
-
-def _describe_value(value: Any) -> str:
-    """A parameter value in :func:`_describe`: plain values by ``repr``, functions by name,
-    anything else described."""
-    if value is None or isinstance(value, (bool, int, float, str, tuple, list, dict)):
-        return repr(value)
-    if callable(value) and hasattr(value, "__name__") and not hasattr(value, "get_params"):
-        return value.__name__
-    return _describe(value)
-
-
 def _latent_dim(compressor: Any) -> int | None:
     dim = getattr(compressor, "latent_dim", None)
     return int(dim) if isinstance(dim, (int, np.integer)) else None
-
-
-def _is_fitted(compressor: Any) -> bool:
-    check = getattr(compressor, "__sklearn_is_fitted__", None)
-    if callable(check):
-        return bool(check())
-    return any(k.endswith("_") and not k.startswith("_") for k in vars(compressor))
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -526,7 +492,7 @@ class InformationPlaneTracker:
         for estimator in (self.mi_estimator, self.label_estimator):
             k = getattr(estimator, "k", None)
             if isinstance(k, (int, np.integer)):
-                needs.append((int(k) + 1, f"k + 1 for {_describe(estimator)}"))
+                needs.append((int(k) + 1, f"k + 1 for {describe(estimator)}"))
         compressors = [("x_compressor", self.x_compressor)] + [
             ("layer_compressor", self.layer_compressor(layer)) for layer in self.layers
         ]
@@ -547,7 +513,7 @@ class InformationPlaneTracker:
                 label = classes[counts.argmin()]
                 raise ValueError(
                     f"probe_y: class {label} has {counts.min()} samples; the label estimator "
-                    f"{_describe(self.label_estimator)} needs k + 1 = {k + 1} per class; "
+                    f"{describe(self.label_estimator)} needs k + 1 = {k + 1} per class; "
                     "use a larger probe or drop the class"
                 )
 
@@ -594,7 +560,7 @@ class InformationPlaneTracker:
     def _x_key(self) -> dict:
         return {
             "probe_x_sha256": _fingerprint(self.probe_x.numpy()),
-            "compressor": _describe(self.x_compressor),
+            "compressor": describe(self.x_compressor),
         }
 
     def x_codes(self) -> np.ndarray:
@@ -615,7 +581,7 @@ class InformationPlaneTracker:
                 return cached
         flat = self.probe_x.reshape(len(self.probe_x), -1).numpy().astype(np.float64)
         compressor = self.x_compressor
-        fit = compressor is not None and not _is_fitted(compressor)
+        fit = compressor is not None and not is_fitted(compressor)
         codes = self._compress(compressor, flat, fit=fit)
         self.x_codes_ = codes
         if self.out_dir is not None:
@@ -765,10 +731,10 @@ class InformationPlaneTracker:
             "every": self.every,
             "random_state": self.random_state,
             "noise": self.noise_description,
-            "x_compressor": _describe(self.x_compressor),
-            "layer_compressor": _describe(self.layer_compressor(self.layers[0])),
-            "mi_estimator": _describe(self.mi_estimator),
-            "label_estimator": _describe(self.label_estimator),
+            "x_compressor": describe(self.x_compressor),
+            "layer_compressor": describe(self.layer_compressor(self.layers[0])),
+            "mi_estimator": describe(self.mi_estimator),
+            "label_estimator": describe(self.label_estimator),
             "i_x_y": self.i_xy_,
             "versions": _versions(),
             **self.metadata,

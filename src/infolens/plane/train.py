@@ -28,8 +28,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from infolens.estimators.base import describe
 from infolens.io import atomic_write_bytes
-from infolens.plane.tracker import TABLE_JSON, InformationPlaneTracker, _describe, read_table
+from infolens.plane.tracker import TABLE_JSON, InformationPlaneTracker, read_table
 
 __all__ = [
     "train_and_track", "train_epoch", "evaluate", "load_checkpoint", "training_settings",
@@ -341,7 +342,7 @@ def _plain(value: Any) -> Any:
         return value
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    return _describe(value)
+    return describe(value)
 
 
 def training_settings(
@@ -381,7 +382,7 @@ def training_settings(
         "random_state": int(random_state),
         "optimizer": type(optimizer).__name__,
         "optimizer_settings": groups[0] if len(groups) == 1 else groups,
-        "loss": getattr(loss_fn, "__name__", None) or _describe(loss_fn),
+        "loss": getattr(loss_fn, "__name__", None) or describe(loss_fn),
         "batch_size": _plain(getattr(train_loader, "batch_size", None)),
         "train_size": len(dataset) if hasattr(dataset, "__len__") else None,
         "device": str(torch.device(device)),
