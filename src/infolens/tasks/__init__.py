@@ -14,7 +14,9 @@ from infolens.tasks.gaussian import (
 from infolens.tasks.images import GaussianImages, Rectangles
 from infolens.tasks.labels import LabelsTask, gaussian_mixture_label_mi
 from infolens.tasks.registry import BUILTIN_TASKS, describe_tasks, get_task, list_tasks
+from infolens.tasks.student import MultivariateStudentT, student_t_mi_correction
 from infolens.tasks.transforms import TRANSFORM_KINDS, RandomInvertibleNetwork, Transformed
+from infolens.tasks.uniform_noise import AdditiveUniformNoise, uniform_noise_mi
 
 __all__ = [
     "TaskBase",
@@ -28,6 +30,10 @@ __all__ = [
     "Rectangles",
     "LabelsTask",
     "gaussian_mixture_label_mi",
+    "MultivariateStudentT",
+    "student_t_mi_correction",
+    "AdditiveUniformNoise",
+    "uniform_noise_mi",
     "BUILTIN_TASKS",
     "get_task",
     "list_tasks",

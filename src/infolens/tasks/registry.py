@@ -4,7 +4,11 @@ Names read ``<family>-<dims>-i<MI in nats>``; a transform kind in front means th
 bijection applied to both variables (see :mod:`infolens.tasks.transforms`);
 ``gaussian-images-16-i10`` is 16x16 images of bumps with latent dimension 2 and 10 nats (the
 synthetic image setting of Butakov et al., ICLR 2024, arXiv:2305.08013, at a high MI);
-``labels-10-d2`` is :class:`LabelsTask` with 10 classes in 2-D, separation 1.5.
+``labels-10-d2`` is :class:`LabelsTask` with 10 classes in 2-D, separation 1.5;
+``student-<dims>-dof<nu>[-rho<r>]`` is :class:`MultivariateStudentT` with ``nu`` degrees of
+freedom and correlation ``r`` (default 0) on every pair; ``uniform-noise-eps<e>`` is
+:class:`AdditiveUniformNoise` with noise half-width ``e``. Their MI is not a round number, so
+their names carry the parameters instead of ``-i<MI>``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from infolens.tasks.base import TaskBase
 from infolens.tasks.gaussian import CorrelatedGaussian
 from infolens.tasks.images import GaussianImages, Rectangles
 from infolens.tasks.labels import LabelsTask
+from infolens.tasks.student import MultivariateStudentT
 from infolens.tasks.transforms import Transformed
+from infolens.tasks.uniform_noise import AdditiveUniformNoise
 
 __all__ = ["BUILTIN_TASKS", "get_task", "list_tasks", "describe_tasks"]
 
@@ -51,6 +57,11 @@ BUILTIN_TASKS: dict[str, Callable[[], TaskBase]] = {
         for mi in (1, 2)
     },
     "labels-10-d2": lambda: LabelsTask(n_classes=10, dim=2, separation=1.5),
+    "student-1x1-dof1": lambda: MultivariateStudentT(1, 1, dof=1.0),
+    "student-2x2-dof3-rho0.5": lambda: MultivariateStudentT(2, 2, dof=3.0, correlation=0.5),
+    "student-5x5-dof3-rho0.8": lambda: MultivariateStudentT(5, 5, dof=3.0, correlation=0.8),
+    "uniform-noise-eps0.1": lambda: AdditiveUniformNoise(0.1),
+    "uniform-noise-eps0.75": lambda: AdditiveUniformNoise(0.75),
 }
 
 
