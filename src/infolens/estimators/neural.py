@@ -60,9 +60,12 @@ from infolens._validation import (
     constant_columns,
 )
 from infolens.estimators.base import MIEstimatorBase
-from infolens.estimators.result import MIEstimate, collect_estimator_warnings
+from infolens.estimators.result import MIEstimate, collect_estimator_warnings, warn_estimator
 
-__all__ = ["MINE", "InfoNCE", "donsker_varadhan_bound", "infonce_terms", "mlp"]
+__all__ = ["MINE", "InfoNCE", "donsker_varadhan_bound", "infonce_terms", "mlp", "CAP_WARNING_FRACTION"]
+
+#: InfoNCE estimates above this share of log(batch_size) are flagged as saturated
+CAP_WARNING_FRACTION = 0.9
 
 
 # ----------------------------------------------------------------------------- pure functions
@@ -307,6 +310,7 @@ class _VariationalBound(MIEstimatorBase):
                 value, stderr = self._held_out(
                     x_va, y_va, torch.Generator().manual_seed(val_gen_seed)
                 )
+        self._flag_estimate(float(value))
         return MIEstimate(
             float(value),
             float(stderr),
@@ -321,6 +325,10 @@ class _VariationalBound(MIEstimatorBase):
                 "critic": self.critic,
             },
         )
+
+    def _flag_estimate(self, value: float) -> None:
+        """Warn (:class:`~infolens.estimators.result.EstimatorWarning`) where the bound is known
+        to fail; the shared base knows no such regime."""
 
     def _start(self) -> None:
         """Reset per-fit state (e.g. MINE's moving average)."""
@@ -524,6 +532,16 @@ class InfoNCE(_VariationalBound):
     def cap(self) -> float:
         """``log(batch_size)``: no InfoNCE estimate can exceed it."""
         return math.log(self.batch_size)
+
+    def _flag_estimate(self, value: float) -> None:
+        """An estimate above :data:`CAP_WARNING_FRACTION` of :attr:`cap` is flagged: the bound
+        saturates there, so the true MI may be far higher."""
+        if value > CAP_WARNING_FRACTION * self.cap:
+            warn_estimator(
+                f"InfoNCE estimate {value:.3g} nats is within {1 - CAP_WARNING_FRACTION:.0%} of its "
+                f"cap log(batch_size) = {self.cap:.3g}: the bound saturates, the true MI may be far "
+                "higher; raise batch_size or use FlowMI"
+            )
 
     def _batch_loss(self, x: Tensor, y: Tensor, generator: torch.Generator) -> Tensor:
         return -infonce_terms(self.critic_.pairwise(x, y)).mean()

@@ -127,3 +127,26 @@ def test_plateau_schedule_halves_the_rate_on_a_stall_and_stops_at_one_percent() 
     assert min(rates) == pytest.approx(0.01)
     with pytest.raises(ValueError, match="^lr_schedule: expected one of"):
         plateau_scheduler(optimizer, "cosine", patience=9)
+
+
+def test_infonce_near_its_cap_is_flagged():
+    """With batches of 8 the bound cannot exceed log 8 = 2.08 nats; on data with I = 5 nats the
+    estimate saturates there, and the result says so."""
+    import warnings
+
+    from infolens.estimators.neural import CAP_WARNING_FRACTION, InfoNCE
+    from infolens.estimators.result import EstimatorWarning
+    from infolens.tasks import CorrelatedGaussian
+
+    x, y = CorrelatedGaussian(2, 2, mutual_information=5.0).sample(2_000, seed=0)
+    estimator = InfoNCE(batch_size=8, max_epochs=15, random_state=0)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always", EstimatorWarning)
+        result = estimator.estimate_with_error(x, y)
+    assert CAP_WARNING_FRACTION * estimator.cap < result.value <= estimator.cap
+    assert any("cap log(batch_size)" in w for w in result.warnings)
+    x, y = CorrelatedGaussian(2, 2, mutual_information=0.5).sample(2_000, seed=0)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always", EstimatorWarning)
+        low = InfoNCE(batch_size=256, max_epochs=15, random_state=0).estimate_with_error(x, y)
+    assert not any("cap" in w for w in low.warnings)
