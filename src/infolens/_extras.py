@@ -23,11 +23,10 @@ def import_module(name: str) -> ModuleType:
     :class:`MissingExtraError` naming the extra to install."""
     try:
         return importlib.import_module(name)
-    except ImportError as err:
-        missing = (getattr(err, "name", None) or "").split(".")[0]
-        if missing not in EXTRA_OF and not any(f" {p} " in f" {err} " for p in EXTRA_OF):
+    except ModuleNotFoundError as err:
+        missing = (err.name or "").split(".")[0]
+        if missing not in EXTRA_OF:
             raise
-        missing = missing or next(p for p in EXTRA_OF if f" {p} " in f" {err} ")
         extra = EXTRA_OF[missing]
         raise MissingExtraError(
             f"{name} needs {missing}, which is not installed: pip install 'infolens[{extra}]' "

@@ -10,7 +10,7 @@ import numpy as np
 __all__ = [
     "as_samples", "as_paired_samples", "as_labels", "check_positive_int", "check_fraction",
     "check_positive_float", "check_hidden_sizes", "constant_columns", "column_moments",
-    "standardize_columns", "power_of_two_exponent",
+    "power_of_two_exponent",
 ]
 
 
@@ -244,19 +244,6 @@ def column_moments(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         unit = a / magnitude
         mean, std = unit.mean(axis=0) * magnitude, unit.std(axis=0) * magnitude
     return mean, np.where(constant, 0.0, std)
-
-
-def standardize_columns(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(z, log_scale)``: every column centred and scaled to unit variance, without
-    overflow; ``log_scale`` is the log of each column's standard deviation, so that
-    H(a) = H(z) + sum(log_scale). ``a`` must have no constant column."""
-    magnitude = np.abs(a).max(axis=0)
-    if _in_safe_range(magnitude):
-        std = a.std(axis=0)
-        return (a - a.mean(axis=0)) / std, np.log(std)
-    unit = a / magnitude
-    unit_std = unit.std(axis=0)
-    return (unit - unit.mean(axis=0)) / unit_std, np.log(unit_std) + np.log(magnitude)
 
 
 def power_of_two_exponent(a: np.ndarray) -> int:

@@ -75,16 +75,17 @@ def estimate(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Estimate I(X;Y) from paired samples in two files."""
-    from infolens._validation import as_labels, as_samples
+    from infolens._validation import as_labels, as_paired_samples, as_samples
     from infolens.io import load_array
 
     with options_named({"method": "--method", "latent_dim": "--latent-dim", "k": "--k"}):
         estimator = make_estimator(method, k=k, random_state=seed, latent_dim=latent_dim)
-    xa = as_samples(load_array(x, "X"), "X")
-    ya = load_array(y, "Y")
-    ya = as_labels(ya, "Y", n=len(xa)) if method in LABEL_ESTIMATOR_NAMES else as_samples(ya, "Y")
-    if len(xa) != len(ya):
-        raise ValueError(f"X and Y: sample counts differ ({len(xa)} vs {len(ya)}); rows must be paired")
+    xa, ya = load_array(x, "X"), load_array(y, "Y")
+    if method in LABEL_ESTIMATOR_NAMES:
+        xa = as_samples(xa, "X")
+        ya = as_labels(ya, "Y", n=len(xa))
+    else:
+        xa, ya = as_paired_samples(xa, ya, names=("X", "Y"))
     start = time.perf_counter()
     if as_json:
         result = estimator.estimate_with_error(xa, ya)

@@ -39,7 +39,8 @@ BLOCK_TORCH = textwrap.dedent("""
     class Block(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path=None, target=None):
             if name.split(".")[0] in ("torch", "zuko", "matplotlib", "pysat"):
-                raise ImportError(f"{name} is blocked in this test")
+                raise ModuleNotFoundError(f"No module named {name!r} (blocked in this test)",
+                                          name=name)
     sys.meta_path.insert(0, Block())
 """)
 

@@ -39,7 +39,6 @@ from infolens._validation import (
     column_moments,
     constant_columns,
     power_of_two_exponent,
-    standardize_columns,
 )
 from infolens.estimators.base import MIEstimatorBase
 from infolens.estimators.result import MIEstimate, collect_estimator_warnings, warn_estimator
@@ -185,18 +184,6 @@ class KNNPreprocessing:
         standardized (or, without ``standardize``, rescaled by one power of two so that squared
         distances cannot overflow), jittered; the entropy of the kept raw columns is
         H(processed) + log_jacobian."""
-        log_jacobian = 0.0
-        if not self.standardize:
-            kept = a[:, ~constant_columns(a)]
-            exponent = power_of_two_exponent(kept)
-            a = np.ldexp(a, -exponent)
-            log_jacobian = kept.shape[1] * exponent * math.log(2.0)
-        a, log_scale = self._apply_unscaled(a, name, rng, drop_constant=drop_constant)
-        return a, log_jacobian + log_scale
-
-    def _apply_unscaled(
-        self, a: np.ndarray, name: str, rng: np.random.Generator, *, drop_constant: bool
-    ) -> tuple[np.ndarray, float]:
         constant = constant_columns(a)
         if constant.any() and not drop_constant:
             cols = np.flatnonzero(constant).tolist()
@@ -207,10 +194,14 @@ class KNNPreprocessing:
         if a.shape[1] == 0:
             return a, 0.0
         log_jacobian = 0.0
-        std = column_moments(a)[1]
+        if not self.standardize:
+            exponent = power_of_two_exponent(a)
+            a = np.ldexp(a, -exponent)
+            log_jacobian = a.shape[1] * exponent * math.log(2.0)
+        mean, std = column_moments(a)
         if self.standardize:
-            a, log_scale = standardize_columns(a)
-            log_jacobian = float(log_scale.sum())
+            a = (a - mean) / std
+            log_jacobian = float(np.log(std).sum())
             std = np.ones(a.shape[1])
         if self.jitter > 0:
             a = a + rng.normal(0.0, 1.0, size=a.shape) * (self.jitter * std)
@@ -355,8 +346,12 @@ class KLEntropy(_KNNEstimator):
         xa = as_samples(x, name, min_samples=self.k + 1)
         preprocessing.warn_if_repeated(xa, name)
         xa, log_jacobian = preprocessing.apply(xa, name, self._rng(), drop_constant=False)
+        self._check_dimension(xa.shape[1], len(xa), name)
         # H(aX) = H(X) + sum log a: report the entropy of the raw data
         return self._entropy_terms(xa) + log_jacobian
+
+    def _check_dimension(self, d: int, n: int, what: str) -> None:
+        """Flag a dimension too high for ``n`` samples (no known limit for the plain estimator)."""
 
     @collect_estimator_warnings(nonnegative=False)
     def entropy_with_error(self, x: object) -> MIEstimate:
@@ -372,6 +367,7 @@ class KLEntropy(_KNNEstimator):
         return self.entropy_with_error(x).value
 
     def _mi_terms(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self._check_dimension(x.shape[1] + y.shape[1], len(x), "x and y")
         return (
             self._entropy_terms(x) + self._entropy_terms(y) - self._entropy_terms(np.hstack([x, y]))
         )
@@ -445,14 +441,8 @@ class WeightedKL(KLEntropy):
     ) -> None:
         super().__init__(k, norm, standardize, jitter, random_state)
 
-    def _mi_terms(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        warn_if_dimension_too_high(x.shape[1] + y.shape[1], len(x), "x and y")
-        return super()._mi_terms(x, y)
-
-    def _entropy_terms_checked(self, x: object, name: str = "x") -> np.ndarray:
-        terms = super()._entropy_terms_checked(x, name)
-        warn_if_dimension_too_high(as_samples(x, name).shape[1], len(terms), name)
-        return terms
+    def _check_dimension(self, d: int, n: int, what: str) -> None:
+        warn_if_dimension_too_high(d, n, what)
 
     def _entropy_terms(self, a: np.ndarray) -> np.ndarray:
         d = a.shape[1]

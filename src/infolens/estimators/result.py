@@ -16,7 +16,10 @@ from typing import Any, TypeVar
 
 from infolens.units import to_bits
 
-__all__ = ["MIEstimate", "EstimatorWarning", "collect_estimator_warnings", "warn_estimator"]
+__all__ = [
+    "MIEstimate", "EstimatorWarning", "collect_estimator_warnings", "call_catching_estimator_warnings",
+    "warn_estimator",
+]
 
 
 class EstimatorWarning(UserWarning):
@@ -89,6 +92,24 @@ def negative_estimate_message(value: float, stderr: float) -> str | None:
 _F = TypeVar("_F", bound=Callable[..., MIEstimate])
 
 
+def call_catching_estimator_warnings(
+    function: Callable[..., Any], *args: Any, **kwargs: Any
+) -> tuple[Any, list[str]]:
+    """``(function(*args, **kwargs), messages)``: the messages of every :class:`EstimatorWarning`
+    raised during the call, once each and in order, caught rather than shown; any other warning
+    is handed back unchanged."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EstimatorWarning)
+        result = function(*args, **kwargs)
+    messages = []
+    for w in caught:
+        if issubclass(w.category, EstimatorWarning):
+            messages.append(str(w.message))
+        else:  # not ours: hand back unchanged
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return result, list(dict.fromkeys(messages))
+
+
 def collect_estimator_warnings(*, nonnegative: bool = True) -> Callable[[_F], _F]:
     """Decorate an ``estimate_with_error`` method: every :class:`EstimatorWarning` raised while it
     runs (also by estimators it calls) is re-emitted once and listed in the returned
@@ -97,23 +118,13 @@ def collect_estimator_warnings(*, nonnegative: bool = True) -> Callable[[_F], _F
     def decorate(method: _F) -> _F:
         @functools.wraps(method)
         def wrapper(*args: Any, **kwargs: Any) -> MIEstimate:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", EstimatorWarning)
-                result = method(*args, **kwargs)
-            messages = list(result.warnings)
-            others = []
-            for w in caught:
-                if issubclass(w.category, EstimatorWarning):
-                    messages.append(str(w.message))
-                else:
-                    others.append(w)
+            result, caught = call_catching_estimator_warnings(method, *args, **kwargs)
+            messages = list(result.warnings) + caught
             if nonnegative:
                 negative = negative_estimate_message(result.value, result.stderr)
                 if negative is not None:
                     messages.append(negative)
             messages = list(dict.fromkeys(messages))  # once each, in order
-            for w in others:  # not ours: hand back unchanged
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
             for message in messages:
                 warn_estimator(message, stacklevel=2)
             return replace(result, warnings=tuple(messages)) if messages != list(result.warnings) \

@@ -34,7 +34,6 @@ import math
 import platform
 import re
 import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,7 @@ from infolens._validation import check_positive_int
 from infolens.estimators.base import describe, is_fitted
 from infolens.estimators.compression import make_compressor
 from infolens.estimators.registry import make_estimator
-from infolens.estimators.result import EstimatorWarning, warn_estimator
+from infolens.estimators.result import call_catching_estimator_warnings, warn_estimator
 from infolens.io import _json_default, atomic_save_npy, atomic_write_json, atomic_write_text
 from infolens.plane.noise import NoiseHooks, insert_noise
 from infolens.plane.probe import ActivationProbe, model_device, resolve_layers
@@ -304,15 +303,7 @@ def _estimate(estimate_with_error: Any, *args: Any) -> tuple[Any, tuple[str, ...
     """``(result, messages)`` of ``estimate_with_error(*args)``: the result's ``warnings`` and
     every :class:`EstimatorWarning` it emitted, once each. They are not shown here: the tracker
     re-emits them once per row, saying which row. Other warnings pass through unchanged."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", EstimatorWarning)
-        result = estimate_with_error(*args)
-    emitted = []
-    for w in caught:
-        if issubclass(w.category, EstimatorWarning):
-            emitted.append(str(w.message))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    result, emitted = call_catching_estimator_warnings(estimate_with_error, *args)
     return result, tuple(dict.fromkeys(_warnings_of(result) + tuple(emitted)))
 
 
