@@ -65,7 +65,7 @@ def _check_fits_in_memory(n_bytes: int, option: str, value: object) -> None:
 def estimate(
     x: Annotated[Path, typer.Argument(help="samples of X: .npy, .npz[:key], .csv, .tsv or .txt")],
     y: Annotated[Path, typer.Argument(help="samples of Y (class labels for ross/labels-* methods)")],
-    method: Annotated[str, typer.Option(help=METHOD_HELP)] = "ksg",
+    method: Annotated[str, typer.Option(help=METHOD_HELP)] = "auto",
     k: Annotated[int, typer.Option(min=1, help="number of neighbours")] = 5,
     seed: Annotated[int, typer.Option(min=0, help="seed of the tie-breaking jitter and of training")] = 0,
     latent_dim: Annotated[
@@ -109,9 +109,15 @@ def estimate(
             "y": str(y),
             "warnings": list(result.warnings),
         }
+        if "chosen" in result.details:  # auto: what it used and why
+            record["chosen"] = result.details["chosen"]
+            record["reason"] = result.details["reason"]
+            record["candidates"] = result.details.get("candidates", {})
         typer.echo(json.dumps(record))
     else:
         typer.echo(f"I(X;Y) = {value:.4f} ± {err:.4f} {unit}  ({method}, n={result.n}, {seconds:.2f} s)")
+        if "chosen" in result.details:
+            typer.echo(f"{method} used {result.details['chosen']}: {result.details['reason']}")
     for message in result.warnings:
         print_warning(message)
 
@@ -161,6 +167,34 @@ def tasks_sample(
     except OSError as err:
         raise ValueError(f"--out: cannot write to {out}: {err.strerror or err}") from None
     typer.echo(f"wrote {out}/x.npy {x.shape}, y.npy {y.shape}; I(X;Y) = {task.mutual_information:.4f} nats")
+
+
+suite_app = typer.Typer(help="The benchmark suite: tasks with known MI, by family.", no_args_is_help=True)
+app.add_typer(suite_app, name="suite")
+
+
+@suite_app.command("list")
+def suite_list(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """List the suite's tasks, family by family, with their dimensions and true MI."""
+    from infolens.tasks.suite import describe_suite
+
+    records = describe_suite()
+    if as_json:
+        typer.echo(json.dumps(records, indent=2))
+        return
+    table = Table("family", "task", "dim x", "dim y", "I(X;Y) [nats]")
+    previous = None
+    for r in records:
+        family = r["family"] if r["family"] != previous else ""
+        if family and previous is not None:
+            table.add_section()
+        previous = r["family"]
+        table.add_row(family, r["name"], str(r["dim_x"]), str(r["dim_y"]),
+                      f"{r['mutual_information']:.4f}")
+    stdout.print(table)
+    typer.echo(f"{len(records)} tasks in {len({r['family'] for r in records})} families")
 
 
 @app.command()

@@ -2,7 +2,8 @@
 
 Every task has ``name``, ``dim_x``, ``dim_y``, an exact ``mutual_information`` and
 ``sample(n, seed=0) -> (x, y)`` (the :class:`infolens.interfaces.Task` protocol), plus
-``describe()`` for JSON. Built-in named tasks: :func:`list_tasks`, :func:`get_task`.
+``describe()`` for JSON. Built-in named tasks: :func:`list_tasks`, :func:`get_task`; the
+benchmark suite, grouped by family: :data:`SUITE_FAMILIES`, :func:`suite_task_names`.
 """
 
 from infolens.tasks.base import TaskBase
@@ -12,9 +13,17 @@ from infolens.tasks.gaussian import (
     gaussian_mi_from_correlations,
 )
 from infolens.tasks.images import GaussianImages, Rectangles
+from infolens.tasks.injective_maps import BimodalMarginal, LinearMix, Spiral, SwissRoll, Wiggly
 from infolens.tasks.labels import LabelsTask, gaussian_mixture_label_mi
-from infolens.tasks.registry import BUILTIN_TASKS, describe_tasks, get_task, list_tasks
+from infolens.tasks.registry import (
+    BUILTIN_TASKS,
+    FAMILY_FACTORIES,
+    describe_tasks,
+    get_task,
+    list_tasks,
+)
 from infolens.tasks.student import MultivariateStudentT, student_t_mi_correction
+from infolens.tasks.suite import SUITE_FAMILIES, describe_suite, suite_task_names, task_family
 from infolens.tasks.transforms import TRANSFORM_KINDS, RandomInvertibleNetwork, Transformed
 from infolens.tasks.uniform_noise import AdditiveUniformNoise, uniform_noise_mi
 
@@ -26,6 +35,11 @@ __all__ = [
     "Transformed",
     "RandomInvertibleNetwork",
     "TRANSFORM_KINDS",
+    "Wiggly",
+    "BimodalMarginal",
+    "Spiral",
+    "SwissRoll",
+    "LinearMix",
     "GaussianImages",
     "Rectangles",
     "LabelsTask",
@@ -38,4 +52,9 @@ __all__ = [
     "get_task",
     "list_tasks",
     "describe_tasks",
+    "FAMILY_FACTORIES",
+    "SUITE_FAMILIES",
+    "suite_task_names",
+    "task_family",
+    "describe_suite",
 ]

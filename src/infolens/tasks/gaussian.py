@@ -88,10 +88,12 @@ class CorrelatedGaussian(TaskBase):
 
     * ``rho``: one correlation for every one of the min(dim_x, dim_y) pairs (a scalar), or a
       sequence of k <= min(dim_x, dim_y) correlations for the first k pairs (the others are 0);
-    * ``mutual_information``: total nats, spread evenly over all min(dim_x, dim_y) pairs (each
-      rho = sqrt(1 - exp(-2 I / k))); e.g. 50 + 50 dimensions with I = 25 nats, a high-MI
-      test for the normalizing-flow estimator (Butakov et al., "Mutual Information Estimation
-      via Normalizing Flows", NeurIPS 2024, arXiv:2403.02187).
+    * ``mutual_information``: total nats, spread evenly over the first k = ``correlated_pairs``
+      pairs (default: all min(dim_x, dim_y)), each rho = sqrt(1 - exp(-2 I / k)); e.g. 50 + 50
+      dimensions with I = 25 nats, a high-MI test for the normalizing-flow estimator (Butakov
+      et al., "Mutual Information Estimation via Normalizing Flows", NeurIPS 2024,
+      arXiv:2403.02187), or 25 + 25 dimensions with 1 correlated pair, a "sparse interaction"
+      of "Beyond Normal".
 
     Sampling: X = Z1, Y_i = rho_i X_i + sqrt(1 - rho_i^2) Z2_i (Z1, Z2 standard normal).
 
@@ -105,11 +107,15 @@ class CorrelatedGaussian(TaskBase):
         Correlations, each ``|rho| < 1``.
     mutual_information : float or None, default=None
         The total MI in nats (>= 0).
+    correlated_pairs : int or None, default=None
+        With ``mutual_information``: the number k of correlated pairs, 1 <= k <=
+        min(dim_x, dim_y); ``None``: all of them. (With ``rho``, its length says it.)
 
     Raises
     ------
     ValueError
-        Unless exactly one of ``rho`` and ``mutual_information`` is given, valid.
+        Unless exactly one of ``rho`` and ``mutual_information`` is given, valid, and
+        ``correlated_pairs`` (if given) comes with ``mutual_information`` and is in range.
 
     References
     ----------
@@ -132,12 +138,26 @@ class CorrelatedGaussian(TaskBase):
         *,
         rho: Sequence[float] | np.ndarray | float | None = None,
         mutual_information: float | None = None,
+        correlated_pairs: int | None = None,
     ) -> None:
         self.dim_x = check_positive_int(dim_x, "dim_x")
         self.dim_y = self.dim_x if dim_y is None else check_positive_int(dim_y, "dim_y")
         n_pairs = min(self.dim_x, self.dim_y)
         if (rho is None) == (mutual_information is None):
             raise ValueError("rho, mutual_information: give exactly one of them")
+        if correlated_pairs is not None:
+            if rho is not None:
+                raise ValueError(
+                    "correlated_pairs: give it with mutual_information (with rho, its length "
+                    "is the number of correlated pairs)"
+                )
+            n_pairs = check_positive_int(correlated_pairs, "correlated_pairs")
+            if n_pairs > min(self.dim_x, self.dim_y):
+                raise ValueError(
+                    f"correlated_pairs: must be <= min(dim_x, dim_y) = "
+                    f"{min(self.dim_x, self.dim_y)}, got {n_pairs}"
+                )
+        self._correlated_pairs = correlated_pairs
         if rho is not None:
             r = np.asarray(rho, dtype=np.float64) if not isinstance(rho, str) else None
             if r is None or r.ndim > 1:
@@ -161,7 +181,8 @@ class CorrelatedGaussian(TaskBase):
         self.rho: np.ndarray = r
         self.rho.setflags(write=False)
         self._noise = noise
-        self.name = f"gaussian-{self.dim_x}x{self.dim_y}-i{self._mi:.4g}"
+        sparse = "" if len(r) == min(self.dim_x, self.dim_y) else f"-p{len(r)}"
+        self.name = f"gaussian-{self.dim_x}x{self.dim_y}{sparse}-i{self._mi:.4g}"
 
     @property
     def mutual_information(self) -> float:
@@ -189,6 +210,8 @@ class CorrelatedGaussian(TaskBase):
         out: dict[str, Any] = {"dim_x": self.dim_x, "dim_y": self.dim_y}
         if self._requested_mi is not None:
             out["mutual_information"] = self._requested_mi
+            if self._correlated_pairs is not None:
+                out["correlated_pairs"] = self._correlated_pairs
         else:
             out["rho"] = [float(v) for v in self.rho]
         return out

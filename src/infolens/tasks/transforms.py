@@ -8,7 +8,7 @@ information", 2004, arXiv:cond-mat/0305641, eq. 45). Applying them to a
 benchmark (Czyz et al., "Beyond Normal: On the Evaluation of Mutual Information Estimators",
 NeurIPS 2023, arXiv:2306.11078), whose "half-cube" map is t -> t * sqrt(|t|).
 
-Built-in kinds (each is applied coordinate-wise, except ``random_network``):
+Built-in kinds (coordinate-wise, except ``random_network``, ``spiral`` and ``linear_mix``):
 
 * ``normal_cdf``: Phi(t), uniform marginals on (0, 1) for standard normal input. In float64,
   1 - Phi(t) falls below the spacing of numbers near 1 (1.1e-16) for t > 8.2, where Phi rounds
@@ -19,6 +19,15 @@ Built-in kinds (each is applied coordinate-wise, except ``random_network``):
   sign(s) |s|^(2/3)).
 * ``random_network``: :class:`RandomInvertibleNetwork`, a seeded smooth bi-Lipschitz map of R^d.
 * ``identity``: leaves a variable as it is (e.g. class labels).
+* ``wiggly``: :class:`~infolens.tasks.injective_maps.Wiggly`, t + sum_i a_i sin(omega_i t + phi_i)
+  with sum |a_i omega_i| < 1, strictly increasing.
+* ``bimodal``: :class:`~infolens.tasks.injective_maps.BimodalMarginal`, F_mix^{-1}(Phi(t)): a
+  standard normal coordinate becomes a two-component Gaussian mixture.
+* ``spiral``: :class:`~infolens.tasks.injective_maps.Spiral`, x -> exp(v |x|^2 A) x (needs d >= 2).
+* ``swiss_roll``: :class:`~infolens.tasks.injective_maps.SwissRoll`, each coordinate becomes a
+  point of a curve in R^3, so d dimensions become 3d (the law becomes singular; MI is unchanged).
+* ``linear_mix``: :class:`~infolens.tasks.injective_maps.LinearMix`, a seeded well-conditioned
+  random invertible matrix (dense covariance).
 
 A user may pass their own callable ``f(array (n, d)) -> array (n, d')`` instead of a kind; it
 must be injective and smooth (or at least measurable with a measurable inverse): MI is then
@@ -36,6 +45,7 @@ from scipy.stats import ortho_group
 
 from infolens._validation import check_positive_int
 from infolens.tasks.base import TaskBase, check_finite_float, check_seed
+from infolens.tasks.injective_maps import BimodalMarginal, LinearMix, Spiral, SwissRoll, Wiggly
 
 __all__ = [
     "TRANSFORM_KINDS",
@@ -47,10 +57,25 @@ __all__ = [
     "half_cube_inverse",
     "RandomInvertibleNetwork",
     "make_transform",
+    "transform_output_dim",
     "Transformed",
 ]
 
-TRANSFORM_KINDS = ("normal_cdf", "asinh", "half_cube", "random_network", "identity")
+TRANSFORM_KINDS = (
+    "normal_cdf",
+    "asinh",
+    "half_cube",
+    "random_network",
+    "identity",
+    "wiggly",
+    "bimodal",
+    "spiral",
+    "swiss_roll",
+    "linear_mix",
+)
+
+SWISS_ROLL_DIMS_PER_COORDINATE = 3
+"""``swiss_roll`` turns each coordinate into a point of R^3."""
 
 ArrayMap = Callable[[np.ndarray], np.ndarray]
 
@@ -316,9 +341,11 @@ def make_transform(kind: str | ArrayMap, dim: int, seed: int = 0) -> ArrayMap:
         One of :data:`TRANSFORM_KINDS`, or a callable, returned unchanged (the caller vouches
         that it is injective and smooth; it maps an (n, d) array to an (n, d') array).
     dim : int
-        Dimension of the vectors (used by ``random_network``).
+        Dimension of the vectors (used by ``random_network``, ``spiral``, ``linear_mix``).
     seed : int, default=0
-        Seed of a ``random_network``; ignored by the other kinds.
+        Seed of a ``random_network`` or ``linear_mix``; ignored by the other kinds (``wiggly``,
+        ``bimodal`` and ``spiral`` use the "Beyond Normal" parameters, see
+        :mod:`infolens.tasks.injective_maps`).
 
     Returns
     -------
@@ -328,12 +355,14 @@ def make_transform(kind: str | ArrayMap, dim: int, seed: int = 0) -> ArrayMap:
     Raises
     ------
     ValueError
-        For an unknown kind.
+        For an unknown kind, or a ``dim`` the kind does not take (``spiral`` needs >= 2).
 
     Examples
     --------
     >>> make_transform("asinh", 2) is asinh
     True
+    >>> make_transform("swiss_roll", 1)(np.zeros((4, 1))).shape
+    (4, 3)
     """
     if callable(kind):
         return kind
@@ -343,9 +372,50 @@ def make_transform(kind: str | ArrayMap, dim: int, seed: int = 0) -> ArrayMap:
         return _identity
     if kind == "random_network":
         return RandomInvertibleNetwork(dim, seed=seed)
+    if kind == "wiggly":
+        return Wiggly()
+    if kind == "bimodal":
+        return BimodalMarginal()
+    if kind == "spiral":
+        return Spiral(dim)
+    if kind == "swiss_roll":
+        return SwissRoll()
+    if kind == "linear_mix":
+        return LinearMix(dim, seed=seed)
     raise ValueError(
         f"transform: unknown kind {kind!r}; expected one of {list(TRANSFORM_KINDS)} or a callable"
     )
+
+
+def transform_output_dim(kind: str, dim: int) -> int:
+    """The dimension of the image of a ``dim``-vector under the built-in ``kind``.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`TRANSFORM_KINDS`.
+    dim : int
+        The input dimension (>= 1).
+
+    Returns
+    -------
+    int
+        ``3 * dim`` for ``swiss_roll``, ``dim`` for the others.
+
+    Raises
+    ------
+    ValueError
+        For an unknown kind or ``dim`` < 1.
+
+    Examples
+    --------
+    >>> transform_output_dim("swiss_roll", 1), transform_output_dim("spiral", 4)
+    (3, 4)
+    """
+    dim = check_positive_int(dim, "dim")
+    if kind not in TRANSFORM_KINDS:
+        raise ValueError(f"transform: unknown kind {kind!r}; expected one of {list(TRANSFORM_KINDS)}")
+    return SWISS_ROLL_DIMS_PER_COORDINATE * dim if kind == "swiss_roll" else dim
 
 
 def _kind_name(kind: str | ArrayMap) -> str:
@@ -407,6 +477,10 @@ class Transformed(TaskBase):
         self.transform_y_name = _kind_name(transform_y)
         self.dim_x = int(base.dim_x)
         self.dim_y = int(base.dim_y)
+        if isinstance(transform, str):
+            self.dim_x = transform_output_dim(transform, self.dim_x)
+        if isinstance(transform_y, str):
+            self.dim_y = transform_output_dim(transform_y, self.dim_y)
         if callable(transform) or callable(transform_y):  # a user map may change the dimension
             x, y = self.sample(2, seed=0)
             self.dim_x = int(np.shape(x)[1]) if np.ndim(x) == 2 else 1

@@ -110,3 +110,24 @@ def test_bad_arguments_name_the_argument(kwargs: dict, arg: str) -> None:
 def test_bad_sample_arguments(n: object, seed: object, arg: str) -> None:
     with pytest.raises(ValueError, match=f"^{arg}:"):
         CorrelatedGaussian(1, rho=0.5).sample(n, seed=seed)  # type: ignore[arg-type]
+
+
+def test_correlated_pairs_spreads_the_mi_over_the_first_pairs_only() -> None:
+    task = CorrelatedGaussian(10, 8, mutual_information=2.0, correlated_pairs=2)
+    assert task.mutual_information == 2.0 and len(task.rho) == 2
+    assert gaussian_mi_from_correlations(task.rho) == pytest.approx(2.0, rel=1e-12)
+    assert task.name == "gaussian-10x8-p2-i2"
+    assert task.parameters()["correlated_pairs"] == 2
+    x, y = task.sample(20_000, seed=0)
+    corr = np.corrcoef(x.T, y.T)[:10, 10:]
+    assert np.allclose(np.diag(corr)[:2], task.rho, atol=0.01)
+    assert np.max(np.abs(corr[2:, 2:])) < 0.05
+
+
+def test_correlated_pairs_rejects_bad_values() -> None:
+    with pytest.raises(ValueError, match="^correlated_pairs: must be <= min"):
+        CorrelatedGaussian(3, 5, mutual_information=1.0, correlated_pairs=4)
+    with pytest.raises(ValueError, match="^correlated_pairs: must be >= 1"):
+        CorrelatedGaussian(3, mutual_information=1.0, correlated_pairs=0)
+    with pytest.raises(ValueError, match="^correlated_pairs: give it with mutual_information"):
+        CorrelatedGaussian(3, rho=[0.5], correlated_pairs=1)
