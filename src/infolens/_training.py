@@ -1,4 +1,4 @@
-"""The one training core of infolens' torch models: the flows, MINE / InfoNCE and the autoencoders.
+"""The one training core of infolens' torch models: the flows, the variational bounds and the autoencoders.
 
 Every trained estimator and compressor here does the same four things, and does them with these
 functions only:
