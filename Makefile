@@ -11,7 +11,7 @@ ifneq ($(wildcard ../shared/data/mnist/t10k-labels-idx1-ubyte.gz),)
 export INFOLENS_MNIST_DIR ?= $(abspath ../shared/data/mnist)
 endif
 
-.PHONY: demo test test-slow docs lint bench bench-compression bench-flows bench-diampart bench-plane bench-wkl-dim clean
+.PHONY: demo test test-slow docs lint bench bench-compression bench-flows bench-diampart bench-plane bench-wkl-dim bench-suite clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-diampart: $(STAMP)
 
 bench-wkl-dim: $(STAMP)
 	$(PY) benchmarks/bench_wkl_dimension.py
+
+# every estimator on every suite task (resumable; SUITE_ARGS="--n 5000 --seeds 0" for a part)
+bench-suite: $(STAMP)
+	$(PY) benchmarks/bench_suite.py $(SUITE_ARGS)
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -42,11 +42,25 @@ def gaussian_files(tmp_path_factory):
 
 
 def test_estimate_json_is_close_to_truth(gaussian_files):
-    r = run_cli("estimate", gaussian_files / "x.npy", gaussian_files / "y.npy", "--json")
+    r = run_cli("estimate", gaussian_files / "x.npy", gaussian_files / "y.npy", "--json",
+                "--method", "ksg")
     assert r.returncode == 0, r.stderr
     record = json.loads(r.stdout)
     assert record["method"] == "ksg" and record["unit"] == "nats" and record["n"] == 5_000
     assert abs(record["estimate"] - 1.0) < 0.05 and record["stderr"] > 0
+    assert "chosen" not in record
+
+
+def test_estimate_defaults_to_auto_and_says_what_it_used(gaussian_files, capsys, monkeypatch):
+    r = run_cli("estimate", gaussian_files / "x.npy", gaussian_files / "y.npy", "--json")
+    assert r.returncode == 0, r.stderr
+    record = json.loads(r.stdout)
+    assert record["method"] == "auto" and abs(record["estimate"] - 1.0) < 0.05
+    assert record["chosen"] == "copula+ksg" and "Gaussian copula" in record["reason"]
+    assert record["candidates"]["gaussian_copula"]["value"] == pytest.approx(1.0, abs=0.05)
+    r = run_main(capsys, monkeypatch, "estimate", gaussian_files / "x.npy", gaussian_files / "y.npy")
+    assert r.returncode == 0, r.stderr
+    assert "(auto, n=5000" in r.stdout and "auto used copula+ksg: " in r.stdout
 
 
 def test_estimate_csv_with_header_in_bits(gaussian_files):

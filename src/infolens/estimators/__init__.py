@@ -29,8 +29,11 @@ __all__ = [
     "PCACompressor",
     "AutoencoderCompressor",
     "FlowMI",
+    "FMMI",
     "MINE",
     "InfoNCE",
+    "NWJ",
+    "SMILE",
 ]
 
 _LAZY = {
@@ -38,8 +41,11 @@ _LAZY = {
     "PCACompressor": "infolens.estimators.compressors",
     "AutoencoderCompressor": "infolens.estimators.compressors",
     "FlowMI": "infolens.estimators.flows",
+    "FMMI": "infolens.estimators.flow_matching",
     "MINE": "infolens.estimators.neural",
     "InfoNCE": "infolens.estimators.neural",
+    "NWJ": "infolens.estimators.neural",
+    "SMILE": "infolens.estimators.neural",
 }
 
 

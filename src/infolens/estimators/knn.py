@@ -41,6 +41,7 @@ from infolens._validation import (
     power_of_two_exponent,
 )
 from infolens.estimators.base import MIEstimatorBase
+from infolens.estimators.copula import gaussian_copula_estimate
 from infolens.estimators.result import MIEstimate, collect_estimator_warnings, warn_estimator
 
 __all__ = [
@@ -269,13 +270,15 @@ class _KNNEstimator(MIEstimatorBase):
         if xa.shape[1] == 0 or ya.shape[1] == 0:  # a constant variable shares no information
             return MIEstimate(0.0, 0.0, n, self.name, details={"constant": True})
         terms = self._mi_terms(xa, ya)
+        value, stderr = float(terms.mean()), float(terms.std(ddof=1) / math.sqrt(n))
+        self._flag_estimate(xa, ya, value, stderr)
         return MIEstimate(
-            float(terms.mean()),
-            float(terms.std(ddof=1) / math.sqrt(n)),
-            n,
-            self.name,
+            value, stderr, n, self.name,
             details={"k": self.k, "dim_x": xa.shape[1], "dim_y": ya.shape[1]},
         )
+
+    def _flag_estimate(self, x: np.ndarray, y: np.ndarray, value: float, stderr: float) -> None:
+        """Warn where the estimate is known to be unreliable (the plain k-NN base knows no case)."""
 
 
 def _kth_neighbour_log_distances(a: np.ndarray, orders: np.ndarray, norm: Norm) -> np.ndarray:
@@ -370,6 +373,41 @@ class KLEntropy(_KNNEstimator):
         self._check_dimension(x.shape[1] + y.shape[1], len(x), "x and y")
         return (
             self._entropy_terms(x) + self._entropy_terms(y) - self._entropy_terms(np.hstack([x, y]))
+        )
+
+
+#: KSG is flagged when it is below this share of the Gaussian-copula MI (beyond the errors)
+COPULA_FLOOR_SHARE = 0.95
+
+
+def warn_if_below_gaussian_copula(
+    x: np.ndarray, y: np.ndarray, value: float, stderr: float, what: str
+) -> None:
+    """Flag an MI estimate clearly below the Gaussian-copula MI of the same data.
+
+    Flagged when ``value + 3 stderr < 0.95 (I_G - 3 se_G)``, with I_G and se_G from
+    :func:`~infolens.estimators.copula.gaussian_copula_estimate`: I_G is a lower bound on
+    I(X; Y) for one-dimensional variables and exact for Gaussian copulas, so an estimate this far
+    below it is dominated by the estimator's bias.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        The samples the estimate was computed on (no constant column).
+    value, stderr : float
+        The estimate and its standard error, nats.
+    what : str
+        The estimator's name, for the message.
+    """
+    floor, floor_se, _ = gaussian_copula_estimate(x, y)
+    if not math.isfinite(floor) or not math.isfinite(floor_se):
+        return
+    if value + 3.0 * stderr < COPULA_FLOOR_SHARE * (floor - 3.0 * floor_se):
+        warn_estimator(
+            f"{what} gives {value:.3f} nats, well below the Gaussian-copula MI of the same data "
+            f"({floor:.3f} +- {floor_se:.3f}, a lower bound for 1-D variables and close to one "
+            f"otherwise): {what}'s bias dominates here ({x.shape[1]}+{y.shape[1]} dimensions); "
+            "use method 'auto' (AutoMI), which corrects it"
         )
 
 
@@ -477,6 +515,11 @@ class KSG(_KNNEstimator):
         Tie-breaking noise, ``jitter * std`` per column; 0 rejects repeated rows.
     random_state : int or None
         Seed of the jitter.
+    copula_check : bool
+        Compare the estimate with the Gaussian-copula MI of the same data
+        (:func:`~infolens.estimators.copula.gaussian_copula_estimate`, a lower bound for 1-D
+        variables and close to one otherwise) and flag it when KSG is clearly below: KSG's
+        bias then dominates (high MI, or weak dependence spread over many dimensions).
 
     References
     ----------
@@ -496,10 +539,15 @@ class KSG(_KNNEstimator):
 
     def __init__(
         self, k: int = 5, variant: Literal[1, 2] = 1, standardize: bool = True,
-        jitter: float = 1e-10, random_state: int | None = 0,
+        jitter: float = 1e-10, random_state: int | None = 0, copula_check: bool = True,
     ) -> None:
         super().__init__(k, standardize, jitter, random_state)
         self.variant = variant
+        self.copula_check = copula_check
+
+    def _flag_estimate(self, x: np.ndarray, y: np.ndarray, value: float, stderr: float) -> None:
+        if self.copula_check:
+            warn_if_below_gaussian_copula(x, y, value, stderr, "KSG")
 
     def _preprocessing(self) -> KNNPreprocessing:
         if self.variant not in (1, 2):

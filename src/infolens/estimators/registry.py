@@ -12,7 +12,7 @@ Examples
 >>> make_estimator("ksg", k=7)
 KSG(k=7)
 >>> sorted(ESTIMATORS)[:3]
-['flow', 'infonce', 'kl']
+['auto', 'flow', 'fmmi']
 """
 
 from __future__ import annotations
@@ -77,7 +77,14 @@ def _neural(module: str, name: str) -> Callable[[int, int, int | None], MIEstima
     return build
 
 
+def _auto(k: int, random_state: int, latent_dim: int | None) -> MIEstimatorBase:
+    return _cls("auto", "AutoMI")(k=k, random_state=random_state)
+
+
 _SPECS = [
+    EstimatorSpec("auto", "continuous",
+                  "chooses for you: Gaussian copula + k-NN, a neural second opinion where "
+                  "k-NN fails (AutoMI)", _auto),
     EstimatorSpec("ksg", "continuous", "KSG, algorithm 1 (Kraskov et al. 2004)", _knn("KSG")),
     EstimatorSpec("ksg2", "continuous", "KSG, algorithm 2", _knn("KSG", variant=2)),
     EstimatorSpec("kl", "continuous", "Kozachenko-Leonenko entropies, H(X)+H(Y)-H(X,Y)",
@@ -88,10 +95,16 @@ _SPECS = [
                   _pca_ksg),
     EstimatorSpec("flow", "continuous", "normalizing flows + Gaussian head (FlowMI)",
                   _neural("flows", "FlowMI"), uses_k=False),
+    EstimatorSpec("fmmi", "continuous", "flow-matching MI, divergence of a learned velocity (FMMI)",
+                  _neural("flow_matching", "FMMI"), uses_k=False),
     EstimatorSpec("mine", "continuous", "MINE lower bound (Belghazi et al. 2018)",
                   _neural("neural", "MINE"), uses_k=False),
     EstimatorSpec("infonce", "continuous", "InfoNCE lower bound (van den Oord et al. 2018)",
                   _neural("neural", "InfoNCE"), uses_k=False),
+    EstimatorSpec("nwj", "continuous", "NWJ lower bound (Nguyen et al. 2010; Poole et al. 2019)",
+                  _neural("neural", "NWJ"), uses_k=False),
+    EstimatorSpec("smile", "continuous", "SMILE, clipped DV readout of a JS critic (Song & Ermon 2020)",
+                  _neural("neural", "SMILE"), uses_k=False),
     EstimatorSpec("ross", "labels", "continuous x, class labels y (Ross 2014)",
                   _knn("ContinuousDiscreteMI", algorithm="ross")),
     EstimatorSpec("labels-kl", "labels", "H(X) - sum p(y) H(X|y), Kozachenko-Leonenko",
