@@ -8,7 +8,8 @@ import math
 import numpy as np
 
 __all__ = [
-    "as_samples", "as_paired_samples", "as_labels", "check_positive_int", "check_fraction",
+    "as_samples", "as_paired_samples", "as_labels", "is_label_vector", "check_positive_int",
+    "check_fraction",
     "check_positive_float", "check_hidden_sizes", "constant_columns", "column_moments",
     "power_of_two_exponent",
 ]
@@ -64,6 +65,22 @@ def as_paired_samples(
             "rows must be paired"
         )
     return xa, ya
+
+
+def is_label_vector(a: object) -> bool:
+    """True for a 1-D (or (n, 1)) array of integers, booleans or strings: class labels.
+
+    Examples
+    --------
+    >>> is_label_vector([0, 1, 1]), is_label_vector([[0.5], [1.0]]), is_label_vector(["a", "b"])
+    (True, False, True)
+    """
+    if hasattr(a, "detach"):
+        a = a.detach().cpu().numpy()
+    arr = np.asarray(a)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    return arr.ndim == 1 and arr.dtype.kind in "iubUS"
 
 
 def as_labels(y: object, name: str = "y", *, n: int | None = None) -> np.ndarray:

@@ -75,13 +75,13 @@ def estimate(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Estimate I(X;Y) from paired samples in two files."""
-    from infolens._validation import as_labels, as_paired_samples, as_samples
+    from infolens._validation import as_labels, as_paired_samples, as_samples, is_label_vector
     from infolens.io import load_array
 
     with options_named({"method": "--method", "latent_dim": "--latent-dim", "k": "--k"}):
         estimator = make_estimator(method, k=k, random_state=seed, latent_dim=latent_dim)
     xa, ya = load_array(x, "X"), load_array(y, "Y")
-    if method in LABEL_ESTIMATOR_NAMES:
+    if method in LABEL_ESTIMATOR_NAMES or (method == "auto" and is_label_vector(ya)):
         xa = as_samples(xa, "X")
         ya = as_labels(ya, "Y", n=len(xa))
     else:

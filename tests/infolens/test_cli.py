@@ -130,3 +130,17 @@ def test_bad_inputs_exit_2_with_one_line(tmp_path, gaussian_files, capsys, monke
                     "needs at least 6 samples")
     _one_line_error(run_cli("estimate", xs, xs, "--method", "magic"), "method", "magic")
     _one_line_error(run_cli("tasks", "sample", "no-such-task"), "unknown task")
+
+
+def test_estimate_auto_with_integer_labels(tmp_path):
+    from infolens.tasks import get_task
+
+    task = get_task("labels-10-d2")
+    x, labels = task.sample(3000, seed=1)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "labels.npy", labels)
+    r = run_cli("estimate", tmp_path / "x.npy", tmp_path / "labels.npy", "--json")
+    assert r.returncode == 0, r.stderr
+    record = json.loads(r.stdout)
+    assert record["chosen"] == "ross"
+    assert abs(record["estimate"] - task.mutual_information) < 0.1

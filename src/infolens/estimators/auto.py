@@ -38,6 +38,10 @@ intrinsic dimension of datasets by a minimal neighborhood information", Scientif
 flattened image), dense otherwise. The estimate is then I(E(X); E(Y)) <= I(X; Y), as in the
 compression estimator (Butakov et al., ICLR 2024, arXiv:2305.08013).
 
+**Class labels.** A ``y`` of integers, booleans or strings (1-D) is taken as class labels and
+estimated with Ross's continuous-discrete k-NN estimator
+(:class:`~infolens.estimators.knn.ContinuousDiscreteMI`); floats are always continuous.
+
 **When the parts cannot be trusted.** In more than ``knn_trusted_dim`` joint dimensions, a
 non-Gaussian excess (``KSG_data - KSG_ref`` beyond three standard errors and 0.05 nats) means
 KSG's bias on the data differs from its bias on the reference by an unknown amount. ``AutoMI``
@@ -62,10 +66,13 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from infolens._validation import (
+    as_labels,
     as_paired_samples,
+    as_samples,
     check_positive_float,
     check_positive_int,
     constant_columns,
+    is_label_vector,
 )
 from infolens.estimators.base import MIEstimatorBase
 from infolens.estimators.copula import (
@@ -74,7 +81,7 @@ from infolens.estimators.copula import (
     gaussian_plugin_bias,
     independent_columns,
 )
-from infolens.estimators.knn import KSG, WeightedKL, weighted_kl_max_dimension
+from infolens.estimators.knn import KSG, ContinuousDiscreteMI, WeightedKL, weighted_kl_max_dimension
 from infolens.estimators.result import (
     MIEstimate,
     call_catching_estimator_warnings,
@@ -221,6 +228,8 @@ class AutoMI(MIEstimatorBase):
             says why, ``"candidates"`` holds every estimate computed on the way.
         """
         self._check_params()
+        if is_label_vector(y):
+            return self._with_labels(x, y)
         xa, ya = as_paired_samples(x, y, min_samples=self.k + 1)
         n = len(xa)
         xa, ya = xa[:, ~constant_columns(xa)], ya[:, ~constant_columns(ya)]
@@ -286,6 +295,24 @@ class AutoMI(MIEstimatorBase):
                       f"{self.knn_trusted_mi:g} nats, where it is reliable")
             return self._result(value, stderr, n, chosen, reason, details)
         return self._with_second_opinion(u, v, value, stderr, excess, chosen, details)
+
+    def _with_labels(self, x: object, y: object) -> MIEstimate:
+        """``y`` holds class labels: Ross's continuous-discrete estimator (after compressing a
+        wide ``x``)."""
+        xa = as_samples(x, "x", min_samples=self.k + 1)
+        labels = as_labels(y, "y", n=len(xa))
+        compressed = {}
+        xa = xa[:, ~constant_columns(xa)]
+        if xa.shape[1] > self.compress_above:
+            xa, compressed["x"] = self._compress(xa, self.random_state)
+        ross = ContinuousDiscreteMI(k=self.k, algorithm="ross", random_state=self.random_state)
+        result = ross.estimate_with_error(xa, labels)
+        reason = ("y holds class labels (integers, booleans or strings): Ross's k-NN estimator "
+                  "of I(X; Y) for continuous x and discrete y (pass floats to treat y as "
+                  "continuous)")
+        details = {"candidates": {"ross": {"value": result.value, "stderr": result.stderr}},
+                   "compressed": compressed}
+        return self._result(result.value, result.stderr, result.n, "ross", reason, details)
 
     def _compress(self, a: np.ndarray, seed: int) -> tuple[np.ndarray, dict]:
         """Autoencoder codes of ``a`` with the TwoNN intrinsic dimension (module docstring)."""

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import rankdata
 
-from infolens._validation import as_labels, as_samples, check_positive_int
+from infolens._validation import as_labels, as_samples, check_positive_int, is_label_vector
 from infolens.estimators.base import MIEstimatorBase, describe, is_fitted
 from infolens.estimators.compressors import AutoencoderCompressor, PCACompressor
 from infolens.estimators.result import MIEstimate, collect_estimator_warnings
@@ -117,16 +117,6 @@ def normal_scores(codes: np.ndarray) -> np.ndarray:
     """
     codes = np.asarray(codes, dtype=np.float64)
     return ndtri(rankdata(codes, axis=0) / (len(codes) + 1))
-
-
-def _is_label_vector(a: Any) -> bool:
-    """True for a 1-D (or (n, 1)) array of integers, booleans or strings: class labels."""
-    if hasattr(a, "detach"):
-        a = a.detach().cpu().numpy()
-    arr = np.asarray(a)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    return arr.ndim == 1 and arr.dtype.kind in "iubUS"
 
 
 _NOT_MADE = object()
@@ -247,7 +237,7 @@ class Compressed(MIEstimatorBase):
         """Check both inputs and that their rows pair up; labels stay labels."""
 
         def one(a: Any, spec: Any, name: str) -> Any:
-            if spec is None and _is_label_vector(a):
+            if spec is None and is_label_vector(a):
                 return as_labels(a, name)
             return as_samples(a, name, min_samples=2)
 

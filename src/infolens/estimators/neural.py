@@ -946,29 +946,13 @@ class SMILE(_VariationalBound):
     ----------
     clip : float or None, default=5.0
         ``tau > 0``, the clip of the marginal scores to ``[-tau, tau]``; ``None``: none.
-    critic : {"concat", "separable"}, default="separable"
-        The critic's form (module docstring).
-    hidden_sizes : sequence of int or int, default=(128, 128)
-        Hidden widths of the critic's networks.
-    embed_dim : int, default=32
-        Output width of ``g`` and ``h`` of a separable critic.
-    batch_size : int, default=256
-        K, the pairs of a block (its K (K - 1) off-diagonal pairs are the marginal samples), in
-        training and in the held-out evaluation.
-    lr : float, default=1e-3
-        Adam's learning rate.
-    max_epochs : int, default=100
-        Most epochs of training.
-    patience : int, default=10
-        Epochs without improvement of the held-out estimate before stopping.
-    val_fraction : float, default=0.2
-        Share of the rows held out, in blocks of ``batch_size`` pairs for the estimate.
-    device : str, default="cpu"
-        Torch device of the critic.
-    progress : bool, default=False
-        Show a tqdm bar over epochs.
-    random_state : int, default=0
-        Seed of the split, the initialisation, the batches and the held-out blocks.
+    **shared : object
+        ``critic``, ``hidden_sizes``, ``embed_dim``, ``batch_size``, ``lr``, ``max_epochs``,
+        ``patience``, ``val_fraction``, ``device``, ``progress``, ``random_state``: the
+        settings every variational bound shares, with the same defaults as :class:`NWJ`
+        (separable critic, (128, 128) hidden, 32-dim embedding, blocks of 256 pairs, Adam at
+        1e-3, at most 100 epochs, patience 10 on the held-out estimate, 20% held out, CPU);
+        the module docstring describes them.
 
     Attributes
     ----------

@@ -100,6 +100,18 @@ def _as_vector(values: object, name: str) -> np.ndarray:
     return arr
 
 
+def _parallel_vectors(**named: object) -> list[np.ndarray]:
+    """The values as 1-D float vectors of one length (that of the first), or a ValueError naming
+    the first that is not."""
+    vectors = [_as_vector(values, name) for name, values in named.items()]
+    (first, *others), length = named, len(vectors[0])
+    for name, vec in zip(others, vectors[1:]):
+        if len(vec) != length:
+            raise ValueError(f"{name}: expected {length} values (one per {first[:-1]}), "
+                             f"got {len(vec)}")
+    return vectors
+
+
 def _logsumexp_last(a: np.ndarray) -> np.ndarray:
     """log sum_k exp(a[..., k]), stably (a few times faster than scipy's for small k)."""
     top = np.max(a, axis=-1)
@@ -210,15 +222,8 @@ class Wiggly:
         frequencies: Sequence[float] = WIGGLY_FREQUENCIES,
         phases: Sequence[float] = WIGGLY_PHASES,
     ) -> None:
-        self.amplitudes = _as_vector(amplitudes, "amplitudes")
-        self.frequencies = _as_vector(frequencies, "frequencies")
-        self.phases = _as_vector(phases, "phases")
-        n_terms = len(self.amplitudes)
-        for name, values in (("frequencies", self.frequencies), ("phases", self.phases)):
-            if len(values) != n_terms:
-                raise ValueError(
-                    f"{name}: expected {n_terms} values (one per amplitude), got {len(values)}"
-                )
+        self.amplitudes, self.frequencies, self.phases = _parallel_vectors(
+            amplitudes=amplitudes, frequencies=frequencies, phases=phases)
         self.slope_bound = float(np.sum(np.abs(self.amplitudes * self.frequencies)))
         if self.slope_bound >= 1.0:
             raise ValueError(
@@ -342,15 +347,8 @@ class BimodalMarginal:
         means: Sequence[float] = BIMODAL_MEANS,
         scales: Sequence[float] = BIMODAL_SCALES,
     ) -> None:
-        self.weights = _as_vector(weights, "weights")
-        self.means = _as_vector(means, "means")
-        self.scales = _as_vector(scales, "scales")
-        n_components = len(self.weights)
-        for name, values in (("means", self.means), ("scales", self.scales)):
-            if len(values) != n_components:
-                raise ValueError(
-                    f"{name}: expected {n_components} values (one per weight), got {len(values)}"
-                )
+        self.weights, self.means, self.scales = _parallel_vectors(
+            weights=weights, means=means, scales=scales)
         if np.any(self.weights <= 0) or abs(float(np.sum(self.weights)) - 1.0) > 1e-9:
             raise ValueError(
                 f"weights: must be > 0 and sum to 1, got {self.weights.tolist()}"

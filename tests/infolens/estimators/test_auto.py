@@ -164,3 +164,14 @@ def test_ksg_flags_itself_below_the_gaussian_copula() -> None:
     assert not _quiet_estimate(KSG(), x, y).warnings
     x, y = get_task("sparse-gaussian-25x25-p2-i2").sample(2000, seed=0)
     assert not _quiet_estimate(KSG(copula_check=False), x, y).warnings
+
+
+def test_auto_takes_integer_y_as_class_labels() -> None:
+    task = get_task("labels-10-d2")
+    x, labels = task.sample(5000, seed=0)
+    result = _quiet_estimate(AutoMI(), x, labels)
+    assert result.details["chosen"] == "ross" and "class labels" in result.details["reason"]
+    assert abs(result.value - task.mutual_information) < 0.1
+    # the same labels as floats are a continuous variable: another path, never "ross"
+    as_float = _quiet_estimate(AutoMI(), x, labels.astype(float))
+    assert as_float.details["chosen"] != "ross"
