@@ -63,7 +63,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from infolens._validation import (
     as_labels,
@@ -81,6 +80,7 @@ from infolens.estimators.copula import (
     gaussian_plugin_bias,
     independent_columns,
 )
+from infolens.estimators.intrinsic_dimension import two_nn_dimension
 from infolens.estimators.knn import KSG, ContinuousDiscreteMI, WeightedKL, weighted_kl_max_dimension
 from infolens.estimators.result import (
     MIEstimate,
@@ -89,7 +89,7 @@ from infolens.estimators.result import (
     warn_estimator,
 )
 
-__all__ = ["AutoMI", "two_nn_dimension"]
+__all__ = ["AutoMI"]
 
 #: a non-Gaussian excess below this many nats is noise, whatever its standard error
 MIN_EXCESS = 0.05
@@ -110,41 +110,6 @@ def _excess_over_reference(
     parts = {"on_data": on_data.value, "on_reference": on_reference.value,
              "warnings": data_warnings}
     return excess, math.hypot(on_data.stderr, on_reference.stderr), parts
-
-
-def two_nn_dimension(a: np.ndarray) -> float:
-    """The intrinsic dimension of a point cloud by TwoNN: ``d = N / sum_i log(r2_i / r1_i)``.
-
-    r1_i and r2_i are the distances from point i to its first and second nearest neighbours;
-    points with a repeated nearest neighbour (r1 = 0) are left out.
-
-    Parameters
-    ----------
-    a : numpy.ndarray of shape (n_samples, n_features)
-        The points (at least 3 distinct ones).
-
-    Returns
-    -------
-    float
-        The maximum-likelihood dimension (NaN when no point has two distinct neighbours).
-
-    References
-    ----------
-    Facco, d'Errico, Rodriguez & Laio, "Estimating the intrinsic dimension of datasets by a
-    minimal neighborhood information", Scientific Reports 7, 12140 (2017).
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> plane = rng.normal(size=(2000, 2)) @ rng.normal(size=(2, 10))  # a 2-D plane in 10-D
-    >>> round(two_nn_dimension(plane), 1)
-    2.0
-    """
-    dist, _ = cKDTree(a).query(a, k=3, workers=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_mu = np.log(dist[:, 2] / dist[:, 1])
-    log_mu = log_mu[np.isfinite(log_mu) & (log_mu > 0)]
-    return float(len(log_mu) / log_mu.sum()) if len(log_mu) else math.nan
 
 
 class AutoMI(MIEstimatorBase):

@@ -42,6 +42,7 @@ from infolens._validation import (
 )
 from infolens.estimators.base import MIEstimatorBase
 from infolens.estimators.copula import gaussian_copula_estimate
+from infolens.estimators.intrinsic_dimension import looks_singular
 from infolens.estimators.result import MIEstimate, collect_estimator_warnings, warn_estimator
 
 __all__ = [
@@ -388,7 +389,9 @@ def warn_if_below_gaussian_copula(
     Flagged when ``value + 3 stderr < 0.95 (I_G - 3 se_G)``, with I_G and se_G from
     :func:`~infolens.estimators.copula.gaussian_copula_estimate`: I_G is a lower bound on
     I(X; Y) for one-dimensional variables and exact for Gaussian copulas, so an estimate this far
-    below it is dominated by the estimator's bias.
+    below it is dominated by the estimator's bias. Data on a manifold of lower dimension than
+    their columns (:func:`~infolens.estimators.intrinsic_dimension.looks_singular`: images,
+    embedded curves) are not checked: I_G can exceed I(X; Y) there.
 
     Parameters
     ----------
@@ -399,6 +402,8 @@ def warn_if_below_gaussian_copula(
     what : str
         The estimator's name, for the message.
     """
+    if looks_singular(x) or looks_singular(y):  # a manifold: I_G is no lower bound there
+        return
     floor, floor_se, _ = gaussian_copula_estimate(x, y)
     if not math.isfinite(floor) or not math.isfinite(floor_se):
         return

@@ -105,7 +105,7 @@ def _parallel_vectors(**named: object) -> list[np.ndarray]:
     the first that is not."""
     vectors = [_as_vector(values, name) for name, values in named.items()]
     (first, *others), length = named, len(vectors[0])
-    for name, vec in zip(others, vectors[1:]):
+    for name, vec in zip(others, vectors[1:], strict=True):
         if len(vec) != length:
             raise ValueError(f"{name}: expected {length} values (one per {first[:-1]}), "
                              f"got {len(vec)}")

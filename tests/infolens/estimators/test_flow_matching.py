@@ -10,6 +10,7 @@ errors: 0.1, 0.08 and 0.3 nats.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -29,6 +30,7 @@ from infolens.estimators.flow_matching import (
 )
 from infolens.estimators.gaussian import gaussian_mi_from_covariance
 from infolens.estimators.registry import make_estimator
+from infolens.estimators.result import EstimatorWarning
 from infolens.tasks import CorrelatedGaussian, get_task
 
 QUICK = dict(hidden_sizes=(32,), max_epochs=3, patience=2, n_time_samples=4)
@@ -249,3 +251,13 @@ def test_bad_params_name_themselves(param: str, value: object) -> None:
     x, y = get_task("gaussian-2x2-i1").sample(100, seed=0)
     with pytest.raises(ValueError, match=rf"^{param}: "):
         FMMI(**{param: value}).estimate(x, y)
+
+
+def test_fmmi_flags_data_on_a_lower_dimensional_manifold() -> None:
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=(600, 1))
+    curve = np.hstack([np.cos(t), np.sin(t), t])  # a 1-D curve in 3-D
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EstimatorWarning)
+        result = FMMI(max_epochs=1).estimate_with_error(curve, t + rng.normal(size=t.shape))
+    assert any("manifold" in w for w in result.warnings)
