@@ -188,3 +188,20 @@ def test_ksg_check_is_quiet_on_data_on_a_manifold() -> None:
     result = _quiet_estimate(KSG(), x, y)
     assert not any("Gaussian-copula" in w for w in result.warnings)
     assert not looks_singular(np.random.default_rng(0).normal(size=(2000, 10)))
+
+
+def test_auto_compresses_wide_variables_and_says_so() -> None:
+    # 8x8 = 64 features of a 1-D latent each, above compress_above=32: a small conv autoencoder
+    rng = np.random.default_rng(7)
+    t = rng.normal(size=(1500, 1))
+    s = 0.8 * t + 0.6 * rng.normal(size=t.shape)  # I(t; s) = -1/2 log(1 - 0.64) = 0.511
+    grid = np.linspace(-3, 3, 64)
+
+    def bumps(u: np.ndarray) -> np.ndarray:
+        return np.exp(-0.5 * (grid[None, :] - u) ** 2)
+
+    result = _quiet_estimate(AutoMI(compress_above=32), bumps(t), bumps(s))
+    assert set(result.details["compressed"]) == {"x", "y"}
+    assert result.details["compressed"]["x"]["latent_dim"] == 1
+    assert "compressed by an autoencoder" in result.details["reason"]
+    assert abs(result.value - 0.511) < 0.1
