@@ -11,17 +11,6 @@ import pytest
 from infolens.tasks import CorrelatedGaussian
 
 
-def run_main(capsys, monkeypatch, *args):
-    """Run the console-script entry point in this process (same code path, no start-up cost)."""
-    from infolens.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["infolens", *map(str, args)])
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, exit_info.value.code, out, err)
-
-
 def run_cli(*args, cwd=None):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     return subprocess.run(
@@ -51,14 +40,14 @@ def test_estimate_json_is_close_to_truth(gaussian_files):
     assert "chosen" not in record
 
 
-def test_estimate_defaults_to_auto_and_says_what_it_used(gaussian_files, capsys, monkeypatch):
+def test_estimate_defaults_to_auto_and_says_what_it_used(gaussian_files, run_main):
     r = run_cli("estimate", gaussian_files / "x.npy", gaussian_files / "y.npy", "--json")
     assert r.returncode == 0, r.stderr
     record = json.loads(r.stdout)
     assert record["method"] == "auto" and abs(record["estimate"] - 1.0) < 0.05
     assert record["chosen"] == "copula+ksg" and "Gaussian copula" in record["reason"]
     assert record["candidates"]["gaussian_copula"]["value"] == pytest.approx(1.0, abs=0.05)
-    r = run_main(capsys, monkeypatch, "estimate", gaussian_files / "x.npy", gaussian_files / "y.npy")
+    r = run_main("estimate", gaussian_files / "x.npy", gaussian_files / "y.npy")
     assert r.returncode == 0, r.stderr
     assert "(auto, n=5000" in r.stdout and "auto used copula+ksg: " in r.stdout
 
@@ -72,15 +61,15 @@ def test_estimate_csv_with_header_in_bits(gaussian_files):
     assert abs(record["estimate"] - 1.0 / np.log(2)) < 0.1
 
 
-def test_estimate_plain_text_output(gaussian_files, capsys, monkeypatch):
-    r = run_main(capsys, monkeypatch, "estimate",
+def test_estimate_plain_text_output(gaussian_files, run_main):
+    r = run_main("estimate",
                  gaussian_files / "x.npy", gaussian_files / "y.npy", "--k", "3")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("I(X;Y) = ") and "nats" in r.stdout
 
 
-def test_tasks_list_and_sample(tmp_path, capsys, monkeypatch):
-    r = run_main(capsys, monkeypatch, "tasks", "list", "--json")
+def test_tasks_list_and_sample(tmp_path, run_main):
+    r = run_main("tasks", "list", "--json")
     assert r.returncode == 0, r.stderr
     names = {row["name"]: row for row in json.loads(r.stdout)}
     assert names["gaussian-2x2-i1"]["mutual_information"] == pytest.approx(1.0)
@@ -107,9 +96,9 @@ def test_bad_input_in_a_subprocess_exits_2(tmp_path, gaussian_files):
                     "X", "not found")
 
 
-def test_bad_inputs_exit_2_with_one_line(tmp_path, gaussian_files, capsys, monkeypatch):
+def test_bad_inputs_exit_2_with_one_line(tmp_path, gaussian_files, run_main):
     def run_cli(*args):
-        return run_main(capsys, monkeypatch, *args)
+        return run_main(*args)
 
     xs = gaussian_files / "x.npy"
     np.save(tmp_path / "short.npy", np.zeros((10, 2)) + np.arange(10)[:, None])

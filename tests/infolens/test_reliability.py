@@ -27,16 +27,6 @@ def run_entry_point(*args, cwd=None):
                           env=env, timeout=300)
 
 
-def run_main(capsys, monkeypatch, *args):
-    from infolens.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["infolens", *map(str, args)])
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, exit_info.value.code, out, err)
-
-
 def k_nn_estimators():
     return [KSG(), KSG(variant=2), WeightedKL(), KLEntropy(standardize=True), KLEntropy()]
 
@@ -148,16 +138,16 @@ def test_weighted_kl_in_too_high_dimension_warns_and_names_the_alternative():
     assert low.value == pytest.approx(1.6, abs=0.25) and not low.warnings
 
 
-def test_cli_prints_and_reports_warnings(tmp_path, capsys, monkeypatch):
+def test_cli_prints_and_reports_warnings(tmp_path, run_main):
     rng = np.random.default_rng(0)
     x = rng.integers(0, 40, size=(2_000, 1)).astype(float)
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "y.npy", x + rng.normal(size=x.shape))
-    plain = run_main(capsys, monkeypatch, "estimate", tmp_path / "x.npy", tmp_path / "y.npy",
+    plain = run_main("estimate", tmp_path / "x.npy", tmp_path / "y.npy",
                      "--method", "weighted-kl")
     assert plain.returncode == 0
     assert "warning: x: " in plain.stderr and "negative estimate" in plain.stderr
-    as_json = run_main(capsys, monkeypatch, "estimate", tmp_path / "x.npy", tmp_path / "y.npy",
+    as_json = run_main("estimate", tmp_path / "x.npy", tmp_path / "y.npy",
                        "--method", "weighted-kl", "--json")
     record = json.loads(as_json.stdout)
     assert record["estimate"] < 0 and any("negative" in w for w in record["warnings"])
@@ -171,27 +161,27 @@ def test_mi_estimate_carries_warnings_into_its_dict():
 # ------------------------------------------------------------------ 9. one line, not a traceback
 
 
-def test_tasks_sample_out_errors_name_the_option(tmp_path, capsys, monkeypatch):
+def test_tasks_sample_out_errors_name_the_option(tmp_path, run_main):
     existing_file = tmp_path / "file"
     existing_file.write_text("x")
-    r = run_main(capsys, monkeypatch, "tasks", "sample", "gaussian-2x2-i1", "--n", "10",
+    r = run_main("tasks", "sample", "gaussian-2x2-i1", "--n", "10",
                  "--out", existing_file)
     assert r.returncode == 2 and "--out" in r.stderr and "not a directory" in r.stderr
-    r = run_main(capsys, monkeypatch, "tasks", "sample", "gaussian-2x2-i1", "--n", "10",
+    r = run_main("tasks", "sample", "gaussian-2x2-i1", "--n", "10",
                  "--out", "/proc/infolens-cannot-write-here")
     assert r.returncode == 2 and "--out" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
-def test_tasks_sample_too_many_samples_names_n(capsys, monkeypatch, tmp_path):
-    r = run_main(capsys, monkeypatch, "tasks", "sample", "gaussian-2x2-i1", "--n",
+def test_tasks_sample_too_many_samples_names_n(run_main, tmp_path):
+    r = run_main("tasks", "sample", "gaussian-2x2-i1", "--n",
                  str(10**13), "--out", tmp_path)
     assert r.returncode == 2 and r.stderr.startswith("error: --n:") and "GiB" in r.stderr
 
 
-def test_zero_dimensional_npy_is_one_line(tmp_path, capsys, monkeypatch):
+def test_zero_dimensional_npy_is_one_line(tmp_path, run_main):
     np.save(tmp_path / "x.npy", np.array(3.0))
     np.save(tmp_path / "y.npy", np.zeros(10))
-    r = run_main(capsys, monkeypatch, "estimate", tmp_path / "x.npy", tmp_path / "y.npy")
+    r = run_main("estimate", tmp_path / "x.npy", tmp_path / "y.npy")
     assert r.returncode == 2 and r.stderr.startswith("error: X:") and "scalar" in r.stderr
 
 
@@ -238,21 +228,21 @@ def test_csv_header_is_skipped_only_when_wholly_non_numeric_and_said(tmp_path):
 # ------------------------------------------------------------------ 11. pca-ksg on few columns
 
 
-def test_pca_ksg_on_two_columns_from_the_cli(tmp_path, capsys, monkeypatch):
+def test_pca_ksg_on_two_columns_from_the_cli(tmp_path, run_main):
     x, y = CorrelatedGaussian(2, 1, mutual_information=1.0).sample(3_000, seed=0)
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "y.npy", y)
-    r = run_main(capsys, monkeypatch, "estimate", tmp_path / "x.npy", tmp_path / "y.npy",
+    r = run_main("estimate", tmp_path / "x.npy", tmp_path / "y.npy",
                  "--method", "pca-ksg", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["estimate"] == pytest.approx(1.0, abs=0.1)  # PCA to 2 dims loses nothing
-    r = run_main(capsys, monkeypatch, "estimate", tmp_path / "x.npy", tmp_path / "y.npy",
+    r = run_main("estimate", tmp_path / "x.npy", tmp_path / "y.npy",
                  "--method", "pca-ksg", "--latent-dim", "1", "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["estimate"] < 1.0
-    r = run_main(capsys, monkeypatch, "estimate", tmp_path / "x.npy", tmp_path / "y.npy",
+    r = run_main("estimate", tmp_path / "x.npy", tmp_path / "y.npy",
                  "--method", "ksg", "--latent-dim", "1")
     assert r.returncode == 2 and r.stderr.startswith("error: --latent-dim: only pca-ksg")
-    r = run_main(capsys, monkeypatch, "estimate", tmp_path / "x.npy", tmp_path / "y.npy",
+    r = run_main("estimate", tmp_path / "x.npy", tmp_path / "y.npy",
                  "--method", "magic")
     assert r.returncode == 2 and r.stderr.startswith("error: --method: unknown estimator 'magic'")
 

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-
-import pytest
 
 from infolens.tasks import SUITE_FAMILIES, describe_suite, suite_task_names
 
 
-def run_main(capsys, monkeypatch, *args):
-    """Run the console-script entry point in this process, as tests/infolens/test_cli.py does."""
-    from infolens.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["infolens", *map(str, args)])
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, exit_info.value.code, out, err)
-
-
-def test_suite_list_json_is_the_suite_in_order(capsys, monkeypatch) -> None:
-    r = run_main(capsys, monkeypatch, "suite", "list", "--json")
+def test_suite_list_json_is_the_suite_in_order(run_main) -> None:
+    r = run_main("suite", "list", "--json")
     assert r.returncode in (0, None), r.stderr
     records = json.loads(r.stdout)
     assert [row["name"] for row in records] == suite_task_names()
@@ -33,8 +18,8 @@ def test_suite_list_json_is_the_suite_in_order(capsys, monkeypatch) -> None:
                for row in records)
 
 
-def test_suite_list_table_groups_by_family(capsys, monkeypatch) -> None:
-    r = run_main(capsys, monkeypatch, "suite", "list")
+def test_suite_list_table_groups_by_family(run_main) -> None:
+    r = run_main("suite", "list")
     assert r.returncode in (0, None), r.stderr
     positions = [r.stdout.index(family) for family in SUITE_FAMILIES]
     assert positions == sorted(positions)  # families in suite order
