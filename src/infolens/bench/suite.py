@@ -153,9 +153,7 @@ def _plain(details: dict) -> dict:
     """Keep the JSON-friendly entries of an estimate's details (numbers, strings, lists...)."""
     out = {}
     for key, value in details.items():
-        if isinstance(value, (bool, int, float, str, type(None))):
-            out[key] = value
-        elif isinstance(value, (list, tuple, dict)):
+        if isinstance(value, (bool, int, float, str, type(None), list, tuple, dict)):
             out[key] = value
         elif isinstance(value, np.generic):
             out[key] = value.item()

@@ -75,12 +75,7 @@ from infolens._validation import (
     is_label_vector,
 )
 from infolens.estimators.base import MIEstimatorBase
-from infolens.estimators.copula import (
-    copula_normal_scores,
-    gaussian_copula_mi,
-    gaussian_plugin_bias,
-    independent_columns,
-)
+from infolens.estimators.copula import copula_normal_scores, fit_gaussian_copula
 from infolens.estimators.intrinsic_dimension import two_nn_dimension
 from infolens.estimators.knn import KSG, ContinuousDiscreteMI, WeightedKL, weighted_kl_max_dimension
 from infolens.estimators.result import (
@@ -209,13 +204,11 @@ class AutoMI(MIEstimatorBase):
             xa, compressed["x"] = self._compress(xa, self.random_state)
         if ya.shape[1] > self.compress_above:
             ya, compressed["y"] = self._compress(ya, self.random_state + 1)
-        u, v = copula_normal_scores(xa), copula_normal_scores(ya)
-        u, v = u[:, independent_columns(u)], v[:, independent_columns(v)]
-        dx, dy = u.shape[1], v.shape[1]
+        fit = fit_gaussian_copula(xa, ya)
+        u, v, dx, dy = fit.u, fit.v, fit.u.shape[1], fit.v.shape[1]
         if n < 2 * (dx + dy) + 10:
             return self._knn_only(u, v, f"n = {n} is too few for a {dx}+{dy}-dim covariance")
-        corr = np.corrcoef(np.hstack([u, v]), rowvar=False)
-        plugin, rho = gaussian_copula_mi(corr, dx)
+        corr, plugin, rho = fit.corr, fit.plugin, fit.rho
         if not math.isfinite(plugin) or rho[0] > 1.0 - 1e-12:
             warn_estimator(
                 "a canonical correlation of the normal scores is 1: X and Y are deterministically "
@@ -224,8 +217,7 @@ class AutoMI(MIEstimatorBase):
             return MIEstimate(math.inf, math.nan, n, self.name, details={
                 "chosen": "gaussian_copula", "reason": "canonical correlation 1",
                 "candidates": {}})
-        gaussian = plugin - gaussian_plugin_bias(n, dx, dy)
-        gaussian_se = math.sqrt(float(np.sum(rho**2)) / n)  # delta method, per canonical pair
+        gaussian, gaussian_se = fit.value, fit.stderr
         reference = self._reference_sample(corr, n, dx)
         ksg = KSG(k=self.k, random_state=self.random_state, copula_check=False)
         excess, excess_se, ksg_parts = _excess_over_reference(ksg, u, v, reference)

@@ -16,17 +16,22 @@ use :func:`gaussian_copula_estimate` to notice when their own bias dominates.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import qr
 from scipy.special import digamma, ndtri
 from scipy.stats import rankdata
 
+from infolens.estimators.gaussian import cca_from_covariance
+
 __all__ = [
     "copula_normal_scores",
     "independent_columns",
     "gaussian_plugin_bias",
     "gaussian_copula_mi",
+    "GaussianCopulaFit",
+    "fit_gaussian_copula",
     "gaussian_copula_estimate",
 ]
 
@@ -149,22 +154,81 @@ def gaussian_copula_mi(corr: np.ndarray, dim_x: int) -> tuple[float, np.ndarray]
     >>> round(mi, 4), rho.round(3).tolist()
     (0.2231, [0.6])
     """
-    sxx, syy, sxy = corr[:dim_x, :dim_x], corr[dim_x:, dim_x:], corr[:dim_x, dim_x:]
-    wx = np.linalg.inv(np.linalg.cholesky(sxx))
-    wy = np.linalg.inv(np.linalg.cholesky(syy))
-    rho = np.clip(np.linalg.svd(wx @ sxy @ wy.T, compute_uv=False), 0.0, 1.0)
+    rho = cca_from_covariance(corr[:dim_x, :dim_x], corr[dim_x:, dim_x:], corr[:dim_x, dim_x:]).rho
     with np.errstate(divide="ignore"):
         mi = float(-0.5 * np.sum(np.log1p(-(rho**2))))
     return mi, rho
 
 
+@dataclass(frozen=True)
+class GaussianCopulaFit:
+    """The Gaussian-copula view of paired samples (:func:`fit_gaussian_copula`).
+
+    Parameters
+    ----------
+    u : numpy.ndarray of shape (n_samples, dx)
+        Normal scores of X, linearly dependent columns dropped.
+    v : numpy.ndarray of shape (n_samples, dy)
+        The same for Y.
+    corr : numpy.ndarray of shape (dx + dy, dx + dy) or None
+        The joint correlation matrix of the scores (None when n < dx + dy + 3).
+    plugin : float
+        Its Gaussian MI I_G in nats (``inf`` for a canonical correlation 1, NaN without
+        ``corr``).
+    rho : numpy.ndarray
+        The canonical correlations, largest first (empty without ``corr``).
+    """
+
+    u: np.ndarray
+    v: np.ndarray
+    corr: np.ndarray | None
+    plugin: float
+    rho: np.ndarray
+
+    @property
+    def value(self) -> float:
+        """I_G minus its plug-in bias (:func:`gaussian_plugin_bias`), nats."""
+        return self.plugin - gaussian_plugin_bias(len(self.u), self.u.shape[1], self.v.shape[1])
+
+    @property
+    def stderr(self) -> float:
+        """The delta-method standard error ``sqrt(sum_i rho_i^2 / n)`` (NaN for an infinite I_G)."""
+        if not math.isfinite(self.plugin):
+            return math.nan
+        return math.sqrt(float(np.sum(self.rho**2)) / len(self.u))
+
+
+def fit_gaussian_copula(x: np.ndarray, y: np.ndarray) -> GaussianCopulaFit:
+    """Normal scores of every column, linearly dependent columns dropped
+    (:func:`independent_columns`), their joint correlation matrix and its Gaussian MI
+    (:func:`gaussian_copula_mi`).
+
+    Parameters
+    ----------
+    x : numpy.ndarray of shape (n_samples, dx)
+        Samples of X, no constant column.
+    y : numpy.ndarray of shape (n_samples, dy)
+        Samples of Y, paired with ``x``.
+
+    Returns
+    -------
+    GaussianCopulaFit
+        The scores, the correlation matrix and I_G (none of them when n < dx + dy + 3).
+    """
+    u, v = copula_normal_scores(x), copula_normal_scores(y)
+    u, v = u[:, independent_columns(u)], v[:, independent_columns(v)]
+    if len(u) < u.shape[1] + v.shape[1] + 3:
+        return GaussianCopulaFit(u, v, None, math.nan, np.zeros(0))
+    corr = np.corrcoef(np.hstack([u, v]), rowvar=False)
+    plugin, rho = gaussian_copula_mi(corr, u.shape[1])
+    return GaussianCopulaFit(u, v, corr, plugin, rho)
+
+
 def gaussian_copula_estimate(x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
     """The debiased Gaussian-copula MI of samples, its standard error and the canonical correlations.
 
-    Normal scores of every column, linearly dependent columns dropped
-    (:func:`independent_columns`), then ``I_G - bias`` (:func:`gaussian_copula_mi`,
-    :func:`gaussian_plugin_bias`); the standard error is the delta-method
-    ``sqrt(sum_i rho_i^2 / n)``.
+    :func:`fit_gaussian_copula`, then ``I_G - bias`` (:func:`gaussian_plugin_bias`) with the
+    delta-method standard error ``sqrt(sum_i rho_i^2 / n)``.
 
     Parameters
     ----------
@@ -190,12 +254,7 @@ def gaussian_copula_estimate(x: np.ndarray, y: np.ndarray) -> tuple[float, float
     >>> round(gaussian_copula_estimate(x, y)[0], 2)  # truth: -1/2 log(1 - 0.36) = 0.22
     0.23
     """
-    u, v = copula_normal_scores(x), copula_normal_scores(y)
-    u, v = u[:, independent_columns(u)], v[:, independent_columns(v)]
-    n, dx, dy = len(u), u.shape[1], v.shape[1]
-    if n < dx + dy + 3:
-        return math.nan, math.nan, np.zeros(0)
-    plugin, rho = gaussian_copula_mi(np.corrcoef(np.hstack([u, v]), rowvar=False), dx)
-    if not math.isfinite(plugin):
-        return math.inf, math.nan, rho
-    return plugin - gaussian_plugin_bias(n, dx, dy), math.sqrt(float(np.sum(rho**2)) / n), rho
+    fit = fit_gaussian_copula(x, y)
+    if not math.isfinite(fit.plugin):
+        return fit.plugin, math.nan, fit.rho
+    return fit.value, fit.stderr, fit.rho
