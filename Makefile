@@ -11,7 +11,7 @@ ifneq ($(wildcard ../shared/data/mnist/t10k-labels-idx1-ubyte.gz),)
 export INFOLENS_MNIST_DIR ?= $(abspath ../shared/data/mnist)
 endif
 
-.PHONY: demo test test-slow docs lint bench bench-compression bench-flows bench-diampart bench-plane bench-wkl-dim bench-suite clean
+.PHONY: demo test test-slow docs lint bench bench-compression bench-flows bench-diampart bench-plane bench-wkl-dim bench-suite bench-grid bench-sweep bench-knn-scale device-check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -55,9 +55,23 @@ bench-diampart: $(STAMP)
 bench-wkl-dim: $(STAMP)
 	$(PY) benchmarks/bench_wkl_dimension.py
 
-# every estimator on every suite task (resumable; SUITE_ARGS="--n 5000 --seeds 0" for a part)
+# every estimator on every suite task (resumable; SUITE_ARGS="--n 5000 --seeds 0 --backend ray" for
+# a part, on Ray; see `infolens bench suite --help`)
 bench-suite: $(STAMP)
-	$(PY) benchmarks/bench_suite.py $(SUITE_ARGS)
+	$(VENV)/bin/infolens bench suite $(SUITE_ARGS)
+
+# grid throughput (1 vs 2 workers, local and Ray), Ray's per-cell overhead, resume after SIGKILL
+bench-grid: $(STAMP)
+	$(PY) benchmarks/bench_grid.py $(GRID_ARGS)
+
+# 3 seeds x 2 noise levels of the MNIST demo preset (benchmarks/sweep_demo.yaml), then the aggregate
+# figures (results/sweep/aggregate/*/aggregate_information_plane.png); resumable
+bench-sweep: $(STAMP)
+	$(VENV)/bin/infolens plane sweep benchmarks/sweep_demo.yaml $(SWEEP_ARGS)
+
+# one plane epoch, FlowMI at 50+50 dims and an autoencoder on a device (DEVICE=auto|cpu|cuda)
+device-check: $(STAMP)
+	$(PY) benchmarks/device_check.py --device $(or $(DEVICE),auto)
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -113,3 +114,28 @@ class EntryPointRunner:
         finally:
             sys.argv = argv
         return SimpleNamespace(exit_code=code, output=out.getvalue())
+
+
+# The options of the commands that run grids (`infolens bench suite`, `infolens plane sweep`).
+BackendOption = Annotated[
+    str, typer.Option(help="where cells run: local (this machine's processes) or ray")
+]
+WorkersOption = Annotated[
+    int | None, typer.Option(min=1, help="cells at the same time [default: CPUs / --num-cpus]")
+]
+AddressOption = Annotated[
+    str | None,
+    typer.Option(help="ray: address of a running cluster ('auto', 'ray://host:10001'); "
+                 "default: start a local Ray instance"),
+]
+NumCpusOption = Annotated[float, typer.Option(help="CPUs per cell (threads of each worker)")]
+NumGpusOption = Annotated[float, typer.Option(help="GPUs per cell (ray backend)")]
+FreshOption = Annotated[bool, typer.Option("--fresh", help="ignore the cells the table records as done")]
+ProgressOption = Annotated[bool, typer.Option(help="progress bar over cells")]
+
+
+def report_interrupted(err: KeyboardInterrupt) -> None:
+    """One line on stderr for a grid stopped by Ctrl-C, then exit code 130."""
+    stderr.print(f"[yellow]{escape(str(err) or 'interrupted')}[/yellow]", highlight=False,
+                 soft_wrap=True)
+    sys.exit(130)

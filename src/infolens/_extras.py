@@ -11,7 +11,10 @@ from types import ModuleType
 __all__ = ["MissingExtraError", "import_module", "lazy_attributes"]
 
 #: top-level packages that come with an extra, and the extra that brings them
-EXTRA_OF = {"torch": "neural", "zuko": "neural", "matplotlib": "neural", "pysat": "diampart"}
+EXTRA_OF = {
+    "torch": "neural", "zuko": "neural", "matplotlib": "neural", "pysat": "diampart", "ray": "grid",
+    "pytorch_lightning": "lightning",
+}
 
 
 class MissingExtraError(ImportError):

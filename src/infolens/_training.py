@@ -6,7 +6,8 @@ functions only:
 * split the rows into training and validation parts with a seeded permutation
   (:func:`split_indices`);
 * seed torch inside a block without touching the caller's global generator
-  (:func:`seeded_torch`);
+  (:func:`seeded_torch`), and draw the batches and the noise from a generator on the model's
+  device (:func:`device_generator`);
 * run Adam over shuffled mini-batches and stop early on the validation loss, restoring the best
   weights, optionally with a learning-rate schedule (:func:`train_with_early_stopping`,
   :func:`plateau_scheduler`), with the settings read from the estimator's hyper-parameters of
@@ -24,6 +25,13 @@ improve on it; with ``False`` (randomly initialised models whose first epochs ma
 untrained reconstruction: the autoencoders) the first trained epoch is the first "best".
 Training stops after ``patience`` epochs in a row without an improvement, and the weights of the
 best epoch are restored.
+
+**Devices**: every model here is trained where its ``device`` setting says
+(:func:`infolens._validation.resolve_device`; ``"auto"`` is CUDA when present). The data are moved
+to that device once, before training; the batches are rows picked by index tensors drawn on that
+device (:func:`device_generator`), so that no batch is copied from the host in the training loop.
+On the CPU the numbers are those of a CPU generator with the same seed; on an accelerator its own
+generator draws other (equally random) batches, so a GPU run does not repeat a CPU run's numbers.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from tqdm.auto import tqdm
 __all__ = [
     "IMPROVEMENT_TOL",
     "LR_SCHEDULES",
+    "device_generator",
     "MIN_SPLIT_SAMPLES",
     "improves",
     "plateau_scheduler",
@@ -162,6 +171,43 @@ def seeded_torch(seed: int, num_threads: int | None = None) -> Iterator[None]:
                 torch.set_num_threads(previous_threads)
 
 
+def device_generator(device: torch.device | str, seed: int) -> torch.Generator:
+    """A ``torch.Generator`` on ``device`` seeded with ``seed`` (the CPU's for a device without one).
+
+    Draws made with it (``torch.randperm(n, generator=g, device=g.device)``) land on ``device``
+    without a copy from the host. On the CPU it is ``torch.Generator().manual_seed(seed)``.
+
+    Parameters
+    ----------
+    device : torch.device or str
+        Where the draws are used.
+    seed : int
+        The seed.
+
+    Returns
+    -------
+    torch.Generator
+        The seeded generator; its ``device`` says where it draws.
+
+    Examples
+    --------
+    >>> g = device_generator(torch.device("cpu"), 0)
+    >>> g.device, bool(torch.equal(torch.randperm(5, generator=g),
+    ...                            torch.randperm(5, generator=torch.Generator().manual_seed(0))))
+    (device(type='cpu'), True)
+    """
+    try:
+        return torch.Generator(device=device).manual_seed(seed)
+    except RuntimeError:  # a backend without its own generators: draw on the CPU
+        return torch.Generator().manual_seed(seed)
+
+
+def _module_device(module: nn.Module) -> torch.device:
+    for tensor in module.parameters():
+        return tensor.device
+    return torch.device("cpu")
+
+
 # ----------------------------------------------------------------------------- training
 def plateau_scheduler(
     optimizer: torch.optim.Optimizer, lr_schedule: str, patience: int
@@ -249,18 +295,20 @@ def train_with_early_stopping(
     """Adam on ``batch_loss(indices)`` over shuffled mini-batches, early stopping on ``val_loss()``.
 
     Each epoch draws ``torch.randperm(n_train, generator=generator)`` (on the generator's
-    device), calls ``batch_loss`` on consecutive ``batch_size`` slices of it (a last slice of
-    one row is skipped), steps Adam (gradient norm clipped to ``grad_clip`` if given), then
-    computes the validation loss in eval mode without gradients. Early stopping is described in
-    the module docstring; the best weights are restored at the end. Estimators pass their
-    hyper-parameters of the same names with :func:`training_kwargs`.
+    device; moved once per epoch to the module's device if that differs), calls ``batch_loss``
+    on consecutive ``batch_size`` slices of it (a last slice of one row is skipped), steps Adam
+    (gradient norm clipped to ``grad_clip`` if given), then computes the validation loss in
+    eval mode without gradients. Early stopping is described in the module docstring; the best
+    weights are restored at the end. Estimators pass their hyper-parameters of the same names
+    with :func:`training_kwargs`.
 
     Parameters
     ----------
     module : torch.nn.Module
         The model whose parameters Adam trains (left in eval mode with the best weights).
     batch_loss : callable
-        ``batch_loss(indices) -> Tensor``: the training loss of the rows ``indices``.
+        ``batch_loss(indices) -> Tensor``: the training loss of the rows ``indices`` (a
+        tensor on the module's device: index data that live there, with no host copy).
     val_loss : callable
         ``val_loss() -> float``: the validation loss (called without gradients).
     n_train : int
@@ -274,7 +322,8 @@ def train_with_early_stopping(
     patience : int
         Epochs in a row without improvement before stopping.
     generator : torch.Generator
-        Draws the order of the rows in every epoch.
+        Draws the order of the rows in every epoch; best on the module's device
+        (:func:`device_generator`).
     progress : bool, default=False
         Show a tqdm bar over epochs.
     desc : str, default="training"
@@ -315,12 +364,14 @@ def train_with_early_stopping(
     best_state = copy.deepcopy(module.state_dict())
     history: dict = {"train_loss": [], "val_loss": [initial], "best_epoch": 0, "best_val_loss": best}
     bad_epochs = 0
+    device = _module_device(module)
     bar = tqdm(range(1, max_epochs + 1), desc=desc, unit="epoch", disable=not progress,
                leave=False)
     for epoch in bar:
         module.train()
-        perm = torch.randperm(n_train, generator=generator, device=generator.device)
-        total, count = 0.0, 0
+        perm = torch.randperm(n_train, generator=generator, device=generator.device).to(device)
+        # summed on the device in float64 (the same numbers as Python floats): no sync per batch
+        total, count = torch.zeros((), dtype=torch.float64, device=device), 0
         for start in range(0, n_train, batch_size):
             idx = perm[start : start + batch_size]
             if len(idx) < MIN_BATCH_ROWS:
@@ -331,12 +382,12 @@ def train_with_early_stopping(
             if grad_clip is not None:
                 nn.utils.clip_grad_norm_(module.parameters(), grad_clip)
             optimizer.step()
-            total += float(loss.detach()) * len(idx)
+            total += loss.detach().double() * len(idx)
             count += len(idx)
         module.eval()
         with torch.no_grad():
             current = float(val_loss())
-        history["train_loss"].append(total / max(count, 1))
+        history["train_loss"].append(float(total) / max(count, 1))
         history["val_loss"].append(current)
         if scheduler is not None and math.isfinite(current):
             scheduler.step(current)

@@ -4,14 +4,18 @@ one clear ``ValueError`` naming the argument, never deep inside numpy, scipy or 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # torch is imported only when a device is resolved: the core needs no torch
+    import torch
 
 __all__ = [
     "as_samples", "as_paired_samples", "as_labels", "is_label_vector", "check_positive_int",
     "check_fraction",
     "check_positive_float", "check_hidden_sizes", "constant_columns", "column_moments",
-    "power_of_two_exponent",
+    "power_of_two_exponent", "resolve_device", "DEVICE_CHOICES",
 ]
 
 
@@ -212,6 +216,87 @@ def check_hidden_sizes(value: object, name: str = "hidden_sizes") -> tuple[int, 
     if not isinstance(value, (tuple, list)) or not value:
         raise ValueError(f"{name}: expected a sequence of layer widths, got {value!r}")
     return tuple(check_positive_int(h, name) for h in value)
+
+
+# ----------------------------------------------------------------------------- devices
+
+#: What ``device=`` takes besides a ``torch.device``: these names, or an indexed one
+#: (``"cuda:1"``). ``"auto"`` is CUDA when torch sees a GPU, else the CPU.
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+
+
+def resolve_device(device: object, name: str = "device") -> torch.device:
+    """The torch device that ``device`` names, checked to exist on this machine.
+
+    The one device resolver of infolens: the plane's training, the tracker's compressors, the
+    flows, the variational bounds, FMMI and the autoencoders all read their ``device`` setting
+    here. ``"auto"`` picks CUDA (``torch.cuda.is_available()``), else the CPU; it never picks
+    MPS, whose float64 support is partial.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"`` (case and surrounding
+        spaces ignored), or a ``torch.device``.
+    name : str, default="device"
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    torch.device
+        The device (``"auto"`` resolved).
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``: for something that is not a device name, an accelerator this machine
+        (or this torch build) lacks, an index past the devices it has, or ``"meta"`` (no data).
+
+    Examples
+    --------
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    >>> import torch
+    >>> resolve_device("auto") == torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    True
+    """
+    import torch
+
+    if isinstance(device, str):
+        text = device.strip().lower()
+        if text == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            dev = torch.device(text)
+        except (RuntimeError, TypeError, ValueError):
+            dev = None
+    else:
+        dev = device if isinstance(device, torch.device) else None
+    if dev is None:
+        raise ValueError(
+            f"{name}: expected a torch device: one of {DEVICE_CHOICES}, an indexed one such as "
+            f"'cuda:1', or a torch.device; got {device!r}"
+        )
+    if dev.type == "cpu":
+        return dev
+    if dev.type == "meta":
+        raise ValueError(f"{name}: 'meta' holds no data, so nothing can be computed on it")
+    module = getattr(torch, dev.type, None)
+    available = getattr(module, "is_available", None)
+    if dev.type == "mps":
+        available = torch.backends.mps.is_available
+    if not callable(available) or not available():
+        raise ValueError(
+            f"{name}: {dev.type} is not available on this machine (torch {torch.__version__}), "
+            f"got {device!r}; use 'cpu' or 'auto'"
+        )
+    count = getattr(module, "device_count", None)
+    if dev.index is not None and callable(count) and dev.index >= count():
+        raise ValueError(
+            f"{name}: this machine has {count()} {dev.type} device(s) (0..{count() - 1}), "
+            f"got {device!r}"
+        )
+    return dev
 
 
 # ----------------------------------------------------------------------------- data and seeds

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from infolens._cli import check_output_dir, options_named, print_warning, run_app, stderr
+from infolens.bench.cli import bench_app
 from infolens.estimators.registry import LABEL_ESTIMATOR_NAMES, describe_estimators, make_estimator
 from infolens.estimators.result import EstimatorWarning
 from infolens.plane.cli import plane_app
@@ -33,6 +34,7 @@ app = typer.Typer(
 tasks_app = typer.Typer(help="Synthetic tasks with known mutual information.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(plane_app, name="plane")
+app.add_typer(bench_app, name="bench")
 
 stdout = Console()
 
@@ -71,6 +73,9 @@ def estimate(
     latent_dim: Annotated[
         int | None, typer.Option(min=1, help="pca-ksg: PCA dimension of each variable [default: min(4, d)]")
     ] = None,
+    device: Annotated[
+        str, typer.Option(help="torch device of neural estimators: auto (CUDA when present), cpu, cuda")
+    ] = "cpu",
     bits: Annotated[bool, typer.Option("--bits", help="report bits instead of nats")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
@@ -78,8 +83,15 @@ def estimate(
     from infolens._validation import as_labels, as_paired_samples, as_samples, is_label_vector
     from infolens.io import load_array
 
-    with options_named({"method": "--method", "latent_dim": "--latent-dim", "k": "--k"}):
+    with options_named({"method": "--method", "latent_dim": "--latent-dim", "k": "--k",
+                        "device": "--device"}):
         estimator = make_estimator(method, k=k, random_state=seed, latent_dim=latent_dim)
+        if device != "cpu":  # torch is needed only off the CPU default
+            from infolens._validation import resolve_device
+
+            resolve_device(device)
+        if "device" in estimator.get_params():
+            estimator.set_params(device=device)
     xa, ya = load_array(x, "X"), load_array(y, "Y")
     if method in LABEL_ESTIMATOR_NAMES or (method == "auto" and is_label_vector(ya)):
         xa = as_samples(xa, "X")

@@ -133,3 +133,19 @@ def test_estimate_auto_with_integer_labels(tmp_path):
     record = json.loads(r.stdout)
     assert record["chosen"] == "ross"
     assert abs(record["estimate"] - task.mutual_information) < 0.1
+
+
+def test_estimate_device_option_is_checked_and_reaches_neural_estimators(tmp_path, run_main):
+    import torch
+
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "x.npy", rng.normal(size=(300, 2)))
+    np.save(tmp_path / "y.npy", rng.normal(size=(300, 2)))
+    if not torch.cuda.is_available():
+        bad = run_main("estimate", tmp_path / "x.npy", tmp_path / "y.npy", "--device", "cuda")
+        assert bad.returncode == 2 and "--device: cuda is not available" in bad.stderr
+    wrong = run_main("estimate", tmp_path / "x.npy", tmp_path / "y.npy", "--device", "gpu")
+    assert wrong.returncode == 2 and wrong.stderr.startswith("error: --device:")
+    ok = run_main("estimate", tmp_path / "x.npy", tmp_path / "y.npy", "--method", "ksg",
+                  "--device", "auto", "--json")
+    assert ok.returncode == 0 and abs(json.loads(ok.stdout)["estimate"]) < 0.1

@@ -30,8 +30,10 @@ import math
 import time
 import traceback
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +45,9 @@ from infolens.tasks.suite import task_family
 __all__ = [
     "SuiteCell",
     "run_suite_cell",
+    "suite_grid_cell",
+    "suite_grid_settings",
+    "run_suite_grid",
     "cell_settings",
     "within_factor",
     "scorecard",
@@ -147,6 +152,77 @@ def run_suite_cell(cell: SuiteCell) -> dict:
     record["seconds"] = time.perf_counter() - start
     record["error"] = record["estimate"] - record["true_mi"]
     return record
+
+
+def suite_grid_cell(cell: dict) -> dict:
+    """:func:`run_suite_cell` for the grid runner (:func:`infolens.grid.run_grid`): a dict cell.
+
+    Parameters
+    ----------
+    cell : dict
+        ``task``, ``estimator``, ``n``, ``seed``.
+
+    Returns
+    -------
+    dict
+        The record of :func:`run_suite_cell`.
+    """
+    return run_suite_cell(SuiteCell(**cell))
+
+
+def suite_grid_settings(cell: dict) -> dict:
+    """:func:`cell_settings` of a dict cell: a saved cell is reused while this is unchanged.
+
+    Parameters
+    ----------
+    cell : dict
+        ``task``, ``estimator``, ``n``, ``seed``.
+
+    Returns
+    -------
+    dict
+        The estimator's full settings.
+    """
+    return cell_settings(SuiteCell(**cell))
+
+
+def run_suite_grid(
+    tasks: Sequence[str],
+    estimators: Sequence[str],
+    sizes: Sequence[int],
+    seeds: Sequence[int],
+    table: str | Path,
+    **grid_options: Any,
+):
+    """Run the suite grid (every n, seed, task, estimator) with :func:`infolens.grid.run_grid`.
+
+    Parameters
+    ----------
+    tasks : sequence of str
+        Suite task names.
+    estimators : sequence of str
+        Registered estimator names.
+    sizes : sequence of int
+        Sample sizes.
+    seeds : sequence of int
+        Seeds.
+    table : str or pathlib.Path
+        The grid's CSV table (its resume store is beside it).
+    **grid_options : object
+        ``backend``, ``workers``, ``address``, ``num_cpus``, ``num_gpus``, ``fresh``,
+        ``progress``... of :func:`~infolens.grid.run_grid`.
+
+    Returns
+    -------
+    infolens.grid.GridResult
+        The rows (one per cell: the cell, the runner's columns and the record).
+    """
+    from infolens.grid import run_grid
+
+    cells = [SuiteCell(t, e, n, s).as_dict() for n in sizes for s in seeds for t in tasks
+             for e in estimators]
+    return run_grid(cells, suite_grid_cell, table, settings=suite_grid_settings,
+                    description="suite cells", **grid_options)
 
 
 def _plain(details: dict) -> dict:

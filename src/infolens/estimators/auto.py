@@ -135,6 +135,9 @@ class AutoMI(MIEstimatorBase):
         where k-NN cannot be trusted; ``None``: never (the estimate is then flagged instead).
     random_state : int, default=0
         Seed of the reference sample, KSG's tie-breaking and the second opinion.
+    device : str or torch.device, default="cpu"
+        Torch device of the neural parts (the autoencoder of wide variables, the second
+        opinion): ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
 
     References
     ----------
@@ -148,6 +151,7 @@ class AutoMI(MIEstimatorBase):
     def __init__(
         self, k: int = 5, knn_trusted_dim: int = 4, knn_trusted_mi: float = 3.0,
         compress_above: int = 64, second_opinion: str | None = "infonce", random_state: int = 0,
+        device: str = "cpu",
     ) -> None:
         self.k = k
         self.knn_trusted_dim = knn_trusted_dim
@@ -155,6 +159,7 @@ class AutoMI(MIEstimatorBase):
         self.compress_above = compress_above
         self.second_opinion = second_opinion
         self.random_state = random_state
+        self.device = device
 
     def _check_params(self) -> None:
         check_positive_int(self.k, "k")
@@ -162,6 +167,10 @@ class AutoMI(MIEstimatorBase):
         check_positive_float(self.knn_trusted_mi, "knn_trusted_mi")
         check_positive_int(self.compress_above, "compress_above")
         check_positive_int(self.random_state, "random_state", minimum=0)
+        if self.device != "cpu":  # torch is needed only off the CPU default
+            from infolens._validation import resolve_device
+
+            resolve_device(self.device)
         if self.second_opinion is not None:
             from infolens.estimators.registry import ESTIMATORS
 
@@ -284,7 +293,7 @@ class AutoMI(MIEstimatorBase):
         architecture = "conv" if side * side == a.shape[1] and side >= 8 else "dense"
         encoder = AutoencoderCompressor(
             latent_dim=latent_dim, architecture=architecture, bottleneck="linear", noise_std=0.0,
-            max_epochs=150, random_state=seed,
+            max_epochs=150, random_state=seed, device=self.device,
         ).fit(a)
         codes = encoder.transform(a)
         centred_ss = float(np.sum((a - a.mean(axis=0)) ** 2))
@@ -336,8 +345,11 @@ class AutoMI(MIEstimatorBase):
         from infolens.estimators.registry import make_estimator
 
         name = self.second_opinion
+        estimator = make_estimator(name, random_state=self.random_state)
+        if "device" in estimator.get_params():
+            estimator.set_params(device=self.device)
         opinion, opinion_warnings = call_catching_estimator_warnings(
-            make_estimator(name, random_state=self.random_state).estimate_with_error, u, v
+            estimator.estimate_with_error, u, v
         )
         details["candidates"][name] = {
             "value": opinion.value, "stderr": opinion.stderr, "warnings": list(opinion_warnings)}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import ndtri
@@ -24,6 +24,9 @@ from infolens.estimators.base import MIEstimatorBase, describe, is_fitted
 from infolens.estimators.compressors import AutoencoderCompressor, PCACompressor
 from infolens.estimators.result import MIEstimate, collect_estimator_warnings
 
+if TYPE_CHECKING:
+    import torch
+
 __all__ = ["Compressed", "make_compressor", "normal_scores", "COMPRESSOR_SHORTCUTS"]
 
 #: Default code dimension of the string shortcuts (the paper's MNIST setting).
@@ -32,7 +35,9 @@ DEFAULT_LATENT_DIM = 4
 COMPRESSOR_SHORTCUTS = ("pca", "ae", "conv-ae")
 
 
-def make_compressor(spec: Any, name: str = "compress_x", random_state: int = 0) -> Any:
+def make_compressor(
+    spec: Any, name: str = "compress_x", random_state: int = 0, *, device: str | torch.device = "cpu"
+) -> Any:
     """Turn a compressor spec into a compressor object.
 
     Parameters
@@ -45,6 +50,10 @@ def make_compressor(spec: Any, name: str = "compress_x", random_state: int = 0) 
         The argument's name, for error messages.
     random_state : int, default=0
         Seed of a compressor built from a string.
+    device : str or torch.device, default="cpu"
+        Torch device of an autoencoder built from a string (``"ae"``, ``"conv-ae"``):
+        ``"cpu"``, ``"cuda"``, ``"auto"``... (:func:`infolens._validation.resolve_device`,
+        checked when it is fitted). PCA and objects ignore it.
 
     Returns
     -------
@@ -78,7 +87,7 @@ def make_compressor(spec: Any, name: str = "compress_x", random_state: int = 0) 
             return PCACompressor(latent_dim=dim, random_state=random_state)
         architecture = "conv" if kind == "conv-ae" else "dense"
         return AutoencoderCompressor(
-            latent_dim=dim, architecture=architecture, random_state=random_state
+            latent_dim=dim, architecture=architecture, random_state=random_state, device=device
         )
     if not (callable(getattr(spec, "fit", None)) and callable(getattr(spec, "transform", None))):
         raise ValueError(
@@ -155,6 +164,9 @@ class Compressed(MIEstimatorBase):
         sigmoid bottleneck. Labels and identity inputs are left alone.
     random_state : int, default=0
         Seed of the compressors built from shortcuts (compressor objects keep their own).
+    device : str or torch.device, default="cpu"
+        Torch device of the autoencoders built from the shortcuts ``"ae"`` and ``"conv-ae"``
+        (``"auto"``: CUDA when present); compressor objects keep their own.
 
     Attributes
     ----------
@@ -189,6 +201,7 @@ class Compressed(MIEstimatorBase):
         *,
         normal_scores: bool = False,
         random_state: int = 0,
+        device: str | torch.device = "cpu",
     ):
         self.estimator = estimator
         self.compress_x = compress_x
@@ -196,6 +209,7 @@ class Compressed(MIEstimatorBase):
         self.refit = refit
         self.normal_scores = normal_scores
         self.random_state = random_state
+        self.device = device
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -212,8 +226,8 @@ class Compressed(MIEstimatorBase):
 
     def _compressors(self) -> tuple[Any, Any]:
         """``(compress_x_, compress_y_)``: each spec turned into a compressor once (a shortcut is
-        built on first use and kept while the spec and ``random_state`` stay the same; an object
-        is used as is)."""
+        built on first use and kept while the spec, ``random_state`` and ``device`` stay the
+        same; an object is used as is)."""
         check_positive_int(self.random_state, "random_state", minimum=0)
         made = getattr(self, "_made_from", {})
         for side in ("x", "y"):
@@ -221,14 +235,15 @@ class Compressed(MIEstimatorBase):
             attr = f"compress_{side}_"
             previous, seed = made.get(side, (_NOT_MADE, None))
             if isinstance(spec, str):
-                same = previous == spec and seed == self.random_state
+                same = previous == spec and seed == (self.random_state, self.device)
             else:
                 same = previous is spec
             if not (same and hasattr(self, attr)):
                 setattr(
-                    self, attr, make_compressor(spec, f"compress_{side}", self.random_state)
+                    self, attr,
+                    make_compressor(spec, f"compress_{side}", self.random_state, device=self.device),
                 )
-                made[side] = (spec, self.random_state)
+                made[side] = (spec, (self.random_state, self.device))
         self._made_from = made
         return self.compress_x_, self.compress_y_
 

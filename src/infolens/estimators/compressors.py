@@ -26,6 +26,7 @@ from torch import nn
 
 from infolens._training import (
     LR_SCHEDULES,
+    device_generator,
     seeded_torch,
     split_indices,
     train_with_early_stopping,
@@ -38,6 +39,7 @@ from infolens._validation import (
     check_positive_float,
     check_positive_int,
     column_moments,
+    resolve_device,
 )
 
 __all__ = ["PCACompressor", "AutoencoderCompressor", "standardization", "infer_image_shape"]
@@ -376,7 +378,9 @@ class AutoencoderCompressor(TransformerMixin, BaseEstimator):
     progress : bool, default=False
         Show a tqdm bar over epochs.
     device : str or torch.device, default="cpu"
-        Torch device for training and encoding.
+        Torch device for training and encoding: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``
+        or ``"auto"`` (CUDA when present; :func:`infolens._validation.resolve_device`). The
+        data are moved there once; batches and noise are drawn there.
     standardize : {"auto", "feature", "global"}, default="auto"
         ``"feature"``: each coordinate to unit variance; ``"global"``: one mean and scale for
         all coordinates; ``"auto"``: global for ``"conv"``, per-feature otherwise.
@@ -470,6 +474,7 @@ class AutoencoderCompressor(TransformerMixin, BaseEstimator):
         check_positive_int(self.batch_size, "batch_size", minimum=2)
         check_positive_int(self.patience, "patience")
         check_positive_int(self.random_state, "random_state", minimum=0)
+        resolve_device(self.device)
         if self.num_threads is not None:
             check_positive_int(self.num_threads, "num_threads")
         check_positive_float(self.lr, "lr")
@@ -523,9 +528,9 @@ class AutoencoderCompressor(TransformerMixin, BaseEstimator):
         self.mean_, self.scale_ = standardization(x, per_feature=per_feature)
         self.n_features_in_ = d
         self.image_shape_ = image_shape
-        device = torch.device(self.device)
+        device = resolve_device(self.device)
         data = torch.as_tensor((x - self.mean_) / self.scale_, dtype=torch.float32)
-        x_train, x_val = data[train].to(device), data[val].to(device)
+        x_train, x_val = data[train].to(device), data[val].to(device)  # once: no copy per batch
         loss_fn = _LOSSES[self.loss]
 
         with seeded_torch(self.random_state, self.num_threads):
@@ -538,12 +543,12 @@ class AutoencoderCompressor(TransformerMixin, BaseEstimator):
                     d, self.latent_dim, hidden_sizes, self.bottleneck
                 )
             model = nn.ModuleDict({"encoder": encoder, "decoder": decoder}).to(device)
-            generator = torch.Generator(device=device).manual_seed(self.random_state)
+            generator = device_generator(device, self.random_state)
 
             def batch_loss(idx: torch.Tensor) -> torch.Tensor:
                 batch = x_train[idx]
                 z = encoder(batch)
-                noise = torch.randn(z.shape, generator=generator, device=device)
+                noise = torch.randn(z.shape, generator=generator, device=generator.device).to(device)
                 return loss_fn(decoder(z + self.noise_std * noise), batch)
 
             def val_loss() -> float:
@@ -582,13 +587,11 @@ class AutoencoderCompressor(TransformerMixin, BaseEstimator):
         """
         data = self._encoded_tensor(x)
         device = next(self.encoder_.parameters()).device
+        data = data.to(device)  # one copy each way, not one per chunk
         self.encoder_.eval()
         with seeded_torch(self.random_state, self.num_threads), torch.no_grad():
-            codes = [
-                self.encoder_(data[s : s + 4096].to(device)).cpu()
-                for s in range(0, len(data), 4096)
-            ]
-        return torch.cat(codes).numpy().astype(np.float64)
+            codes = [self.encoder_(data[s : s + 4096]) for s in range(0, len(data), 4096)]
+        return torch.cat(codes).cpu().numpy().astype(np.float64)
 
     def reconstruct(self, x: np.ndarray) -> np.ndarray:
         """D(E(x)) in the original units of ``x``: to check what the code keeps.

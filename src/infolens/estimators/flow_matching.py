@@ -99,6 +99,7 @@ from torch import Tensor, nn
 
 from infolens._training import (
     LR_SCHEDULES,
+    device_generator,
     seeded_torch,
     split_indices,
     train_with_early_stopping,
@@ -112,6 +113,7 @@ from infolens._validation import (
     check_positive_int,
     column_moments,
     constant_columns,
+    resolve_device,
 )
 from infolens.estimators.base import MIEstimatorBase
 from infolens.estimators.intrinsic_dimension import looks_singular
@@ -303,11 +305,12 @@ def stratified_times(n: int, m: int, generator: torch.Generator) -> Tensor:
     (torch.Size([3, 4]), True)
     """
     half = m // 2
-    u = torch.rand(n, half, generator=generator, dtype=torch.float64)
+    u = torch.rand(n, half, generator=generator, dtype=torch.float64, device=generator.device)
     low = (torch.arange(half, dtype=torch.float64) + u) / m
     parts = [low, 1.0 - low]
     if m % 2:
-        parts.append((half + torch.rand(n, 1, generator=generator, dtype=torch.float64)) / m)
+        extra = torch.rand(n, 1, generator=generator, dtype=torch.float64, device=generator.device)
+        parts.append((half + extra) / m)
     return torch.cat(parts, dim=1)
 
 
@@ -391,7 +394,7 @@ def hutchinson_divergence(
         out = field(z)
         div = torch.zeros(z.shape[0], dtype=out.dtype, device=z.device)
         for p in range(n_probes):
-            eps = (torch.randint(0, 2, z.shape, generator=generator) * 2 - 1).to(z)
+            eps = (torch.randint(0, 2, z.shape, generator=generator, device=generator.device) * 2 - 1).to(z)
             (grad,) = torch.autograd.grad(out, z, grad_outputs=eps, retain_graph=p < n_probes - 1)
             div = div + (grad * eps).sum(1)
     return (div / n_probes).detach()
@@ -465,7 +468,7 @@ def _check_covariance(cov: object, dim_x: int) -> np.ndarray:
 def _cycle(n: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
     """For every row i: the next and the one after next row in a random cycle of ``range(n)``
     (three different rows when n >= 3)."""
-    order = torch.randperm(n, generator=generator)
+    order = torch.randperm(n, generator=generator, device=generator.device)
     position = torch.argsort(order)
     return torch.roll(order, -1)[position], torch.roll(order, -2)[position]
 
@@ -594,8 +597,10 @@ class FMMI(MIEstimatorBase):
     divergence : {"auto", "exact", "hutchinson"}, default="auto"
         How ``div r_theta`` is computed; ``"auto"``: exact up to
         :data:`EXACT_DIVERGENCE_MAX_DIM` moving coordinates, Hutchinson above.
-    device : str, default="cpu"
-        Torch device of the velocity field.
+    device : str or torch.device, default="cpu"
+        Torch device of the velocity field (``"auto"``: CUDA when present;
+        :func:`infolens._validation.resolve_device`). The data are moved there once and the
+        batches, partners and times are drawn there.
     progress : bool, default=False
         Show a tqdm bar over epochs.
     random_state : int, default=0
@@ -646,7 +651,7 @@ class FMMI(MIEstimatorBase):
         val_fraction: float = 0.2,
         n_time_samples: int = 16,
         divergence: Literal["auto", "exact", "hutchinson"] = "auto",
-        device: str = "cpu",
+        device: str | torch.device = "cpu",
         progress: bool = False,
         random_state: int = 0,
     ) -> None:  # every argument listed: scikit-learn's get_params reads this signature
@@ -681,6 +686,7 @@ class FMMI(MIEstimatorBase):
         if self.divergence not in DIVERGENCES:
             raise ValueError(f"divergence: expected one of {DIVERGENCES}, got {self.divergence!r}")
         check_positive_int(self.random_state, "random_state", minimum=0)
+        resolve_device(self.device)
         return hidden_sizes
 
     @collect_estimator_warnings()
@@ -723,7 +729,7 @@ class FMMI(MIEstimatorBase):
         conditional = self.variant == "conditional"
         lam, basis, shift = self._closed_form(xs[train], ys[train])
         self.gaussian_mi_ = float(-0.5 * np.log(lam).sum())
-        device = torch.device(self.device)
+        device = resolve_device(self.device)
 
         def tensor(a: np.ndarray) -> Tensor:
             return torch.as_tensor(a, dtype=torch.float32, device=device)
@@ -747,27 +753,28 @@ class FMMI(MIEstimatorBase):
             model = _Averaged(
                 _Velocity(lam, basis, shift, hidden_sizes), self.ema_decay
             ).to(device)
-            gen = torch.Generator().manual_seed(self.random_state)
+            gen = device_generator(device, self.random_state)
+            on = gen.device  # every draw lands where the data are: no host copy per batch
             val_seed = self.random_state + 1
 
             def batch_loss(idx: Tensor) -> Tensor:
                 model.update()  # average the weights the previous step left
                 b = len(idx)
-                other_x = torch.randint(n_train, (b,), generator=gen).to(device)
-                other_y = torch.randint(n_train, (b,), generator=gen).to(device)
-                t = ((torch.randperm(b, generator=gen) + torch.rand(b, generator=gen)) / b).to(device)
-                idx = idx.to(device)
+                other_x = torch.randint(n_train, (b,), generator=gen, device=on).to(device)
+                other_y = torch.randint(n_train, (b,), generator=gen, device=on).to(device)
+                order = torch.randperm(b, generator=gen, device=on)
+                t = ((order + torch.rand(b, generator=gen, device=on)) / b).to(device)
                 s0 = partners(x_tr[other_x], y_tr[other_y])
                 return _flow_matching_loss(model.live, c_tr[idx], s0, s_tr[idx], t)
 
             def val_loss() -> float:
                 model.update()
-                vgen = torch.Generator().manual_seed(val_seed)
+                vgen = device_generator(device, val_seed)
                 total = 0.0
                 for _ in range(VAL_DRAWS):
                     next_row, after_next = _cycle(len(val), vgen)
                     s0 = partners(x_va[next_row.to(device)], y_va[after_next.to(device)])
-                    t = torch.rand(len(val), generator=vgen).to(device)
+                    t = torch.rand(len(val), generator=vgen, device=vgen.device).to(device)
                     total += float(_flow_matching_loss(model.average, c_va, s0, s_va, t))
                 return total / VAL_DRAWS
 
@@ -780,7 +787,7 @@ class FMMI(MIEstimatorBase):
             exact = self.divergence == "exact" or (
                 self.divergence == "auto" and st.shape[1] <= EXACT_DIVERGENCE_MAX_DIM
             )
-            vgen = torch.Generator().manual_seed(val_seed + 1)
+            vgen = device_generator(device, val_seed + 1)
             terms = torch.zeros(len(val), dtype=torch.float64)
             times = stratified_times(len(val), self.n_time_samples, vgen)
             for j in range(self.n_time_samples):  # one draw (partner, time, probe) per pair

@@ -65,6 +65,7 @@ from torch import Tensor, nn
 from infolens import _validation as validate
 from infolens._training import (
     LR_SCHEDULES,
+    device_generator,
     seeded_torch,
     split_indices,
     train_with_early_stopping,
@@ -326,8 +327,10 @@ class FlowMI(MIEstimatorBase):
         Bootstrap resamples of the held-out rows for the standard error.
     grad_clip : float or None, default=10.0
         Largest gradient norm; ``None``: no clipping.
-    device : str, default="cpu"
-        Torch device for training (``"cpu"`` or e.g. ``"cuda"``).
+    device : str or torch.device, default="cpu"
+        Torch device of the flows: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"`` or ``"auto"``
+        (CUDA when present; :func:`infolens._validation.resolve_device`). The data are moved
+        there once; ``"cpu"`` by default so that a seed gives the same numbers everywhere.
     progress : bool, default=False
         Show a tqdm progress bar over epochs.
     random_state : int, default=0
@@ -383,7 +386,7 @@ class FlowMI(MIEstimatorBase):
         val_fraction: float = 0.2,
         n_bootstrap: int = 200,
         grad_clip: float | None = 10.0,
-        device: str = "cpu",
+        device: str | torch.device = "cpu",
         progress: bool = False,
         random_state: int = 0,
     ) -> None:
@@ -430,6 +433,7 @@ class FlowMI(MIEstimatorBase):
         if self.grad_clip is not None:
             validate.check_positive_float(self.grad_clip, "grad_clip")
         validate.check_positive_int(self.random_state, "random_state", minimum=0)
+        validate.resolve_device(self.device)
         return hidden_sizes
 
     # ------------------------------------------------------------------ fitting
@@ -475,7 +479,7 @@ class FlowMI(MIEstimatorBase):
         hidden_sizes = self._check_params()
         xa, ya = validate.as_paired_samples(x, y, min_samples=2)
         train, val = split_indices(len(xa), self.val_fraction, self.random_state)
-        self.device_ = torch.device(self.device)
+        self.device_ = validate.resolve_device(self.device)
         self.dim_x_, self.dim_y_ = xa.shape[1], ya.shape[1]
         # constant columns carry no information: dropped (infolens._validation.constant_columns)
         self.keep_x_ = ~validate.constant_columns(xa[train])
@@ -499,10 +503,9 @@ class FlowMI(MIEstimatorBase):
             ).to(self.device_)
             self.model_.head = self._init_head(x_tr, y_tr).to(self.device_)
             self.init_mi_ = self.model_.head.model_mi()
-            gen = torch.Generator().manual_seed(self.random_state)
+            gen = device_generator(self.device_, self.random_state)
 
-            def batch_loss(idx: Tensor) -> Tensor:
-                idx = idx.to(self.device_)
+            def batch_loss(idx: Tensor) -> Tensor:  # idx on the device: no host copy
                 return -self.model_.log_prob(x_tr[idx], y_tr[idx]).mean()
 
             def val_loss() -> float:
@@ -569,9 +572,11 @@ class FlowMI(MIEstimatorBase):
             for start in range(0, len(xt), 4096):
                 sl = slice(start, start + 4096)
                 a, b, _ = self.model_.codes(xt[sl], yt[sl])
-                parts_a.append(a.cpu().double().numpy())
-                parts_b.append(b.cpu().double().numpy())
-        a, b = np.concatenate(parts_a), np.concatenate(parts_b)
+                parts_a.append(a)
+                parts_b.append(b)
+        # one copy to the host, after the device has encoded every chunk
+        a = torch.cat(parts_a).cpu().double().numpy()
+        b = torch.cat(parts_b).cpu().double().numpy()
         p = self.projection_
         return (a - p.mean_x) @ p.weights_x, (b - p.mean_y) @ p.weights_y
 

@@ -44,7 +44,10 @@ given and checked when estimating, a ``ValueError`` naming the first bad one):
   epochs without improvement of the held-out bound
   (:func:`infolens._training.train_with_early_stopping`, best weights restored).
 * ``val_fraction``: share of the rows held out, for stopping and for the estimate.
-* ``device``: torch device of the critic (``"cpu"``, ``"cuda"``...); ``progress``: show a tqdm
+* ``device``: torch device of the critic (``"cpu"``, the default, ``"cuda"``, ``"cuda:1"``,
+  ``"mps"`` or ``"auto"``: CUDA when present; :func:`infolens._validation.resolve_device`); the
+  data are moved there once and the batches, shuffles and derangements are drawn there by a
+  generator on that device (on the CPU: the same numbers as before); ``progress``: show a tqdm
   bar over epochs; ``random_state``: the seed of the split, the critic's initialisation, the
   batches and the shuffles.
 """
@@ -58,7 +61,13 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from infolens._training import seeded_torch, split_indices, train_with_early_stopping, training_kwargs
+from infolens._training import (
+    device_generator,
+    seeded_torch,
+    split_indices,
+    train_with_early_stopping,
+    training_kwargs,
+)
 from infolens._validation import (
     as_paired_samples,
     check_fraction,
@@ -67,6 +76,7 @@ from infolens._validation import (
     check_positive_int,
     column_moments,
     constant_columns,
+    resolve_device,
 )
 from infolens.estimators.base import MIEstimatorBase
 from infolens.estimators.result import MIEstimate, collect_estimator_warnings, warn_estimator
@@ -393,8 +403,9 @@ def mlp(in_features: int, out_features: int, hidden_sizes: Sequence[int]) -> nn.
 
 # ----------------------------------------------------------------------------- helpers
 def _derangement(n: int, generator: torch.Generator) -> Tensor:
-    """A random permutation of ``range(n)`` with no fixed point (a cyclic shift of a shuffle)."""
-    perm = torch.randperm(n, generator=generator)
+    """A random permutation of ``range(n)`` with no fixed point (a cyclic shift of a shuffle),
+    on the generator's device."""
+    perm = torch.randperm(n, generator=generator, device=generator.device)
     out = torch.empty_like(perm)
     out[perm] = torch.roll(perm, 1)
     return out
@@ -461,7 +472,7 @@ class _VariationalBound(MIEstimatorBase):
         max_epochs: int,
         patience: int,
         val_fraction: float,
-        device: str,
+        device: str | torch.device,
         progress: bool,
         random_state: int,
     ) -> None:
@@ -484,6 +495,7 @@ class _VariationalBound(MIEstimatorBase):
         check_positive_int(self.patience, "patience")
         check_fraction(self.val_fraction, "val_fraction")
         check_positive_int(self.random_state, "random_state", minimum=0)
+        resolve_device(self.device)
         return hidden_sizes
 
     # subclasses implement these two
@@ -501,7 +513,7 @@ class _VariationalBound(MIEstimatorBase):
         """The critic's score matrices of the held-out pairs, shuffled into blocks of
         ``batch_size`` pairs (the last block may be smaller; a last block of one pair, which
         has no marginal pair, is dropped)."""
-        order = torch.randperm(len(x), generator=generator).to(x.device)
+        order = torch.randperm(len(x), generator=generator, device=generator.device).to(x.device)
         blocks = (order[start : start + self.batch_size] for start in range(0, len(x), self.batch_size))
         return [self.critic_.pairwise(x[idx], y[idx]) for idx in blocks if len(idx) >= 2]
 
@@ -519,7 +531,7 @@ class _VariationalBound(MIEstimatorBase):
         train, val = split_indices(len(xa), self.val_fraction, self.random_state)
         (mean_x, std_x), (mean_y, std_y) = column_moments(xa[train]), column_moments(ya[train])
         std_x, std_y = np.where(std_x > 0, std_x, 1.0), np.where(std_y > 0, std_y, 1.0)
-        device = torch.device(self.device)
+        device = resolve_device(self.device)
 
         def tensor(a: np.ndarray) -> Tensor:
             return torch.as_tensor(a, dtype=torch.float32, device=device)
@@ -531,17 +543,14 @@ class _VariationalBound(MIEstimatorBase):
                 self.critic, xa.shape[1], ya.shape[1], hidden_sizes, self.embed_dim
             ).to(device)
             self._start()
-            gen = torch.Generator().manual_seed(self.random_state)
+            gen = device_generator(device, self.random_state)
             val_gen_seed = self.random_state + 1
 
-            def batch_loss(idx: Tensor) -> Tensor:
-                idx = idx.to(device)
+            def batch_loss(idx: Tensor) -> Tensor:  # idx on the device: no host copy
                 return self._batch_loss(x_tr[idx], y_tr[idx], gen)
 
             def val_loss() -> float:
-                value, _, _ = self._held_out(
-                    x_va, y_va, torch.Generator().manual_seed(val_gen_seed)
-                )
+                value, _, _ = self._held_out(x_va, y_va, device_generator(device, val_gen_seed))
                 return -value
 
             self.history_ = train_with_early_stopping(
@@ -550,7 +559,7 @@ class _VariationalBound(MIEstimatorBase):
             )
             with torch.no_grad():
                 value, stderr, held_out_details = self._held_out(
-                    x_va, y_va, torch.Generator().manual_seed(val_gen_seed)
+                    x_va, y_va, device_generator(device, val_gen_seed)
                 )
         result = MIEstimate(
             float(value),
@@ -611,8 +620,8 @@ class MINE(_VariationalBound):
         Epochs without improvement of the held-out bound before stopping.
     val_fraction : float, default=0.2
         Share of the rows held out; the estimate is the bound on them.
-    device : str, default="cpu"
-        Torch device of the critic.
+    device : str or torch.device, default="cpu"
+        Torch device of the critic (``"auto"``: CUDA when present).
     progress : bool, default=False
         Show a tqdm bar over epochs.
     random_state : int, default=0
@@ -647,7 +656,7 @@ class MINE(_VariationalBound):
         self, *, ema: float = 0.01, n_shuffles: int = 5, critic: str = "concat",
         hidden_sizes: Sequence[int] | int = (128, 128), embed_dim: int = 32, batch_size: int = 256,
         lr: float = 1e-3, max_epochs: int = 100, patience: int = 10, val_fraction: float = 0.2,
-        device: str = "cpu", progress: bool = False, random_state: int = 0,
+        device: str | torch.device = "cpu", progress: bool = False, random_state: int = 0,
     ) -> None:  # every argument listed: scikit-learn's get_params reads this signature
         super().__init__(
             critic=critic, hidden_sizes=hidden_sizes, embed_dim=embed_dim, batch_size=batch_size,
@@ -727,8 +736,8 @@ class InfoNCE(_VariationalBound):
         Epochs without improvement of the held-out bound before stopping.
     val_fraction : float, default=0.2
         Share of the rows held out, in blocks of ``batch_size`` pairs for the estimate.
-    device : str, default="cpu"
-        Torch device of the critic.
+    device : str or torch.device, default="cpu"
+        Torch device of the critic (``"auto"``: CUDA when present).
     progress : bool, default=False
         Show a tqdm bar over epochs.
     random_state : int, default=0
@@ -765,8 +774,8 @@ class InfoNCE(_VariationalBound):
     def __init__(
         self, *, critic: str = "separable", hidden_sizes: Sequence[int] | int = (128, 128),
         embed_dim: int = 32, batch_size: int = 256, lr: float = 1e-3, max_epochs: int = 100,
-        patience: int = 10, val_fraction: float = 0.2, device: str = "cpu", progress: bool = False,
-        random_state: int = 0,
+        patience: int = 10, val_fraction: float = 0.2, device: str | torch.device = "cpu",
+        progress: bool = False, random_state: int = 0,
     ) -> None:  # every argument listed: scikit-learn's get_params reads this signature
         super().__init__(
             critic=critic, hidden_sizes=hidden_sizes, embed_dim=embed_dim, batch_size=batch_size,
@@ -843,8 +852,8 @@ class NWJ(_VariationalBound):
         Epochs without improvement of the held-out bound before stopping.
     val_fraction : float, default=0.2
         Share of the rows held out, in blocks of ``batch_size`` pairs for the estimate.
-    device : str, default="cpu"
-        Torch device of the critic.
+    device : str or torch.device, default="cpu"
+        Torch device of the critic (``"auto"``: CUDA when present).
     progress : bool, default=False
         Show a tqdm bar over epochs.
     random_state : int, default=0
@@ -882,8 +891,8 @@ class NWJ(_VariationalBound):
     def __init__(
         self, *, critic: str = "separable", hidden_sizes: Sequence[int] | int = (128, 128),
         embed_dim: int = 32, batch_size: int = 256, lr: float = 1e-3, max_epochs: int = 100,
-        patience: int = 10, val_fraction: float = 0.2, device: str = "cpu", progress: bool = False,
-        random_state: int = 0,
+        patience: int = 10, val_fraction: float = 0.2, device: str | torch.device = "cpu",
+        progress: bool = False, random_state: int = 0,
     ) -> None:  # every argument listed: scikit-learn's get_params reads this signature
         super().__init__(
             critic=critic, hidden_sizes=hidden_sizes, embed_dim=embed_dim, batch_size=batch_size,
@@ -986,7 +995,7 @@ class SMILE(_VariationalBound):
         self, *, clip: float | None = 5.0, critic: str = "separable",
         hidden_sizes: Sequence[int] | int = (128, 128), embed_dim: int = 32, batch_size: int = 256,
         lr: float = 1e-3, max_epochs: int = 100, patience: int = 10, val_fraction: float = 0.2,
-        device: str = "cpu", progress: bool = False, random_state: int = 0,
+        device: str | torch.device = "cpu", progress: bool = False, random_state: int = 0,
     ) -> None:  # every argument listed: scikit-learn's get_params reads this signature
         super().__init__(
             critic=critic, hidden_sizes=hidden_sizes, embed_dim=embed_dim, batch_size=batch_size,

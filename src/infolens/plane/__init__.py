@@ -2,7 +2,9 @@
 
 ``InformationPlaneTracker`` attaches to any ``nn.Module`` by layer names (forward hooks) and
 records I(X; L) and I(L; Y) per epoch through lossy compression (Butakov et al., ICLR 2024,
-arXiv:2305.08013). ``run_mnist_plane`` is the paper's MNIST experiment.
+arXiv:2305.08013). ``run_mnist_plane`` is the paper's MNIST experiment;
+``InformationPlaneCallback`` does the same for a PyTorch Lightning ``Trainer`` (needs Lightning)
+and ``DeviceLoader`` keeps a data set on the GPU between batches.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from infolens._extras import lazy_attributes
 
 __all__ = [
     "ActivationProbe",
+    "DeviceLoader",
+    "InformationPlaneCallback",
     "InformationPlaneTracker",
     "MNISTConvNet",
     "RelativeGaussianNoise",
@@ -27,6 +31,8 @@ __all__ = [
 # without loading torch.
 _LAZY = {
     "ActivationProbe": "infolens.plane.probe",
+    "DeviceLoader": "infolens.plane.train",
+    "InformationPlaneCallback": "infolens.plane.lightning",
     "InformationPlaneTracker": "infolens.plane.tracker",
     "MNISTConvNet": "infolens.plane.models",
     "RelativeGaussianNoise": "infolens.plane.noise",

@@ -16,7 +16,18 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from infolens._cli import options_named, print_warning
+from infolens._cli import (
+    AddressOption,
+    BackendOption,
+    FreshOption,
+    NumCpusOption,
+    NumGpusOption,
+    ProgressOption,
+    WorkersOption,
+    options_named,
+    print_warning,
+    report_interrupted,
+)
 
 __all__ = ["plane_app"]
 
@@ -109,8 +120,10 @@ def mnist(
         typer.Option(help="std of the relative Gaussian noise before each layer"),
     ] = None,
     device: Annotated[
-        str, typer.Option(help="torch device: cpu, cuda, cuda:1, mps (a setting of the run)")
-    ] = "cpu",
+        str,
+        typer.Option(help="torch device: auto (CUDA when present), cpu, cuda, cuda:1, mps "
+                     "(a setting of the run)"),
+    ] = "auto",
     lr: Annotated[float | None, typer.Option(help="Adam learning rate")] = None,
     batch_size: Annotated[
         int | None, typer.Option(help="training batch size (overrides the preset)")
@@ -182,6 +195,64 @@ def plot(
     paths = plot_all(rows, out or results_dir)
     for path in paths:
         typer.echo(str(path))
+
+
+@plane_app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="the sweep (YAML): settings, grid, aggregate_over")],
+    out: Annotated[Path | None, typer.Option(help="output directory [default: the file's out]")] = None,
+    backend: BackendOption = "local",
+    workers: WorkersOption = None,
+    address: AddressOption = None,
+    num_cpus: NumCpusOption = 1,
+    num_gpus: NumGpusOption = 0,
+    mnist_dir: Annotated[
+        Path | None, typer.Option(help="directory of the MNIST IDX files [default: as plane mnist]")
+    ] = None,
+    download: Annotated[bool, typer.Option(help="download MNIST when missing")] = False,
+    fresh: FreshOption = False,
+    progress: ProgressOption = True,
+) -> None:
+    """Run a grid of MNIST plane runs (seeds x noise levels x ...), then aggregate over seeds."""
+    from infolens.grid import GridInterrupted
+    from infolens.plane.sweep import load_sweep, run_sweep
+
+    spec = load_sweep(sweep_file)
+    out_dir = out or Path(spec.out or "results/sweep")
+    options = {"backend": "--backend", "workers": "--workers", "num_cpus": "--num-cpus",
+               "num_gpus": "--num-gpus"}
+    try:
+        with options_named(options):
+            result, aggregates = run_sweep(
+                spec, out_dir, backend=backend, workers=workers, address=address,
+                num_cpus=num_cpus, num_gpus=num_gpus, mnist_dir=mnist_dir, download=download,
+                fresh=fresh, progress=progress,
+            )
+    except GridInterrupted as err:
+        report_interrupted(err)
+    for row in result.rows:
+        if row["status"] != "ok":
+            print_warning(f"run {row['run']} failed after {row['attempts']} attempts: {row['cell_error']}")
+    typer.echo(f"{result.finished} of {result.total} runs finished ({result.done} now, "
+               f"{result.skipped} done before, {result.failed} failed) in {result.seconds:.0f} s; "
+               f"table: {result.table}")
+    for group, path in aggregates.items():
+        typer.echo(f"aggregate {group}: {path / 'aggregate_information_plane.png'}")
+
+
+@plane_app.command()
+def aggregate(
+    run_dirs: Annotated[list[Path], typer.Argument(help="run directories (each with table.json)")],
+    out: Annotated[Path, typer.Option(help="output directory")] = Path("results/aggregate"),
+    title: Annotated[str | None, typer.Option(help="figure title")] = None,
+) -> None:
+    """The information plane of several runs (seeds) in one figure: mean and s.d. per layer, epoch."""
+    from infolens.plane.aggregate import AGGREGATE_STEM, aggregate_runs
+
+    with options_named({"run_dirs": "RUN_DIRS", "out_dir": "--out"}):
+        path = aggregate_runs(run_dirs, out, title=title)
+    for suffix in (".csv", ".json", "_information_plane.png", "_mi_vs_epoch.png"):
+        typer.echo(str(path / f"{AGGREGATE_STEM}{suffix}"))
 
 
 if __name__ == "__main__":  # pragma: no cover

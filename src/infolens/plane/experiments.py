@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, TensorDataset
 
 from infolens._validation import check_positive_int
 from infolens.data.mnist import load_mnist
@@ -34,9 +33,11 @@ from infolens.plane.models import MNISTConvNet
 from infolens.plane.plots import plot_all
 from infolens.plane.probe import resolve_layers
 from infolens.plane.tracker import InformationPlaneTracker
-from infolens.plane.train import check_device, train_and_track
+from infolens.plane.train import DeviceLoader, check_device, train_and_track
 
-__all__ = ["PlanePreset", "PRESETS", "check_preset", "run_mnist_plane", "mnist_tensors"]
+__all__ = [
+    "PlanePreset", "PRESETS", "check_preset", "check_mnist_settings", "run_mnist_plane", "mnist_tensors",
+]
 
 DEFAULT_LAYERS: tuple[str, ...] = ("L2", "L3", "L4", "L5")
 _PIXEL_SCALE = 255.0
@@ -250,6 +251,57 @@ def _subset(n_total: int, n: int | None, random_state: int) -> np.ndarray:
     return np.sort(rng.choice(n_total, size=n, replace=False))
 
 
+def check_mnist_settings(
+    preset: str = "demo",
+    layers: tuple[str, ...] | list[str] | str = DEFAULT_LAYERS,
+    random_state: int = 0,
+    **overrides: object,
+) -> tuple[PlanePreset, list[str]]:
+    """Check the settings of :func:`run_mnist_plane` (all but ``device``) without reading data.
+
+    Parameters
+    ----------
+    preset : {"demo", "paper"}, default="demo"
+        The base settings (:data:`PRESETS`).
+    layers : sequence of str or str, default=("L2", "L3", "L4", "L5")
+        Layers to track.
+    random_state : int, default=0
+        The run's seed (>= 0).
+    **overrides : object
+        Fields of :class:`PlanePreset` to override (``None``: the preset's value).
+
+    Returns
+    -------
+    tuple of (PlanePreset, list of str)
+        The checked settings and the layers.
+
+    Raises
+    ------
+    ValueError
+        Naming the setting that is wrong.
+
+    Examples
+    --------
+    >>> config, layers = check_mnist_settings("demo", "L2", 0, epochs=3)
+    >>> config.epochs, layers
+    (3, ['L2'])
+    """
+    if preset not in PRESETS:
+        raise ValueError(f"preset: expected one of {sorted(PRESETS)}, got {preset!r}")
+    fields = {f.name for f in dataclasses.fields(PlanePreset)} - {"name"}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise ValueError(f"{unknown[0]}: not a setting of the MNIST plane run")
+    config = check_preset(dataclasses.replace(
+        PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}
+    ))
+    _check_int(random_state, "random_state", 0)
+    layers = [layers] if isinstance(layers, str) else list(layers)
+    with torch.random.fork_rng(devices=[]):  # a throwaway network, only for its layer names
+        resolve_layers(MNISTConvNet(), layers)
+    return config, layers
+
+
 def run_mnist_plane(
     preset: str = "demo",
     out_dir: str | Path = "results/mnist",
@@ -348,23 +400,13 @@ def run_mnist_plane(
     --------
     >>> out = run_mnist_plane("demo", "results/mnist", epochs=1)  # doctest: +SKIP
     """
-    if preset not in PRESETS:
-        raise ValueError(f"preset: expected one of {sorted(PRESETS)}, got {preset!r}")
-    overrides = {
-        "epochs": epochs, "probe_size": probe_size, "train_size": train_size,
-        "noise_std": noise_std, "lr": lr, "batch_size": batch_size,
-        "x_compressor": x_compressor, "ae_train_size": ae_train_size,
-        "ae_max_epochs": ae_max_epochs,
-        "layer_compressor": layer_compressor, "every": every,
-    }
-    config = check_preset(dataclasses.replace(
-        PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}
-    ))
-    _check_int(random_state, "random_state", 0)
+    config, layers = check_mnist_settings(
+        preset, layers, random_state, epochs=epochs, probe_size=probe_size,
+        train_size=train_size, noise_std=noise_std, lr=lr, batch_size=batch_size,
+        x_compressor=x_compressor, ae_train_size=ae_train_size, ae_max_epochs=ae_max_epochs,
+        layer_compressor=layer_compressor, every=every,
+    )
     device = str(check_device(device))
-    layers = [layers] if isinstance(layers, str) else list(layers)
-    with torch.random.fork_rng(devices=[]):  # a throwaway network, only for its layer names
-        resolve_layers(MNISTConvNet(), layers)
     out = Path(out_dir)
     started = time.perf_counter()
 
@@ -381,11 +423,10 @@ def run_mnist_plane(
     model = MNISTConvNet(dropout=config.dropout, noise_std=config.noise_std).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     generator = torch.Generator().manual_seed(random_state)
-    train_loader = DataLoader(
-        TensorDataset(x_train, y_train), batch_size=config.batch_size, shuffle=True,
-        generator=generator,
-    )
-    test_loader = DataLoader(TensorDataset(x_test, y_test), batch_size=2000)
+    # the data move to the device once; batches are slices there (same order as a DataLoader)
+    train_loader = DeviceLoader(x_train, y_train, batch_size=config.batch_size, shuffle=True,
+                                generator=generator, device=device)
+    test_loader = DeviceLoader(x_test, y_test, batch_size=2000, device=device)
 
     x_comp = _x_compressor(config, train_images, random_state, device)
     tracker = InformationPlaneTracker(

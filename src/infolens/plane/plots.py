@@ -259,7 +259,8 @@ def plot_training_curves(
         ax.set_xlabel("epoch")
         ax.set_ylabel("accuracy" if what == "acc" else "loss (cross-entropy)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        if ax.get_lines():  # a run without recorded metrics has nothing to label
+            ax.legend(fontsize=8)
     paths = _save(fig, Path(out_dir), stem)
     plt.close(fig)
     return paths

@@ -80,7 +80,9 @@ class ActivationProbe:
 
     Forward hooks are registered on entering the ``with`` block and removed on leaving it;
     the model's mode (train/eval) is restored too. Nothing about the model changes. The inputs
-    go to the model's device (:func:`model_device`); the activations come back to the CPU.
+    go to the model's device (:func:`model_device`; a tensor is moved there once, then split);
+    the activations stay there until every batch has run, then come back to the CPU in one copy
+    per layer.
 
     Parameters
     ----------
@@ -107,14 +109,15 @@ class ActivationProbe:
         self.modules = resolve_layers(model, layers)
         self.layers = list(self.modules)
         self._handles: list = []
-        self._buffers: dict[str, list[np.ndarray]] = {}
+        self._buffers: dict[str, list[torch.Tensor]] = {}
 
     def _make_hook(self, name: str):
         def hook(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
             if isinstance(output, (tuple, list)):
                 output = output[0]
-            flat = output.detach().reshape(output.shape[0], -1).to(torch.float32).cpu()
-            self._buffers[name].append(flat.numpy())
+            # a copy, on the model's device: a later in-place layer cannot change it
+            flat = output.detach().reshape(output.shape[0], -1).to(torch.float32, copy=True)
+            self._buffers[name].append(flat)
 
         return hook
 
@@ -143,8 +146,8 @@ class ActivationProbe:
         Parameters
         ----------
         inputs : torch.Tensor or iterable
-            A tensor (split into batches), or an iterable of tensors or of ``(x, y)`` batches;
-            each batch is moved to the model's device.
+            A tensor (moved to the model's device once, then split into batches), or an iterable
+            of tensors or of ``(x, y)`` batches, each moved to the model's device.
         batch_size : int, default=1000
             Batch size for a tensor.
         eval_mode : bool, default=True
@@ -168,7 +171,7 @@ class ActivationProbe:
         self.model.train(not eval_mode)
         try:
             if isinstance(inputs, torch.Tensor):
-                batches: Iterable = torch.split(inputs, batch_size)
+                batches: Iterable = torch.split(inputs.to(device), batch_size)
             else:
                 batches = inputs
             for batch in batches:
@@ -179,6 +182,6 @@ class ActivationProbe:
                 self.model(batch)
         finally:
             self.model.train(was_training)
-        out = {name: np.concatenate(chunks, axis=0) for name, chunks in self._buffers.items()}
+        out = {name: torch.cat(chunks).cpu().numpy() for name, chunks in self._buffers.items()}
         self._buffers = {}
         return out

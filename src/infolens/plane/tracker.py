@@ -42,7 +42,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from infolens._validation import check_positive_int
+from infolens._validation import check_positive_int, resolve_device
 from infolens.estimators.base import describe, is_fitted
 from infolens.estimators.compression import make_compressor
 from infolens.estimators.registry import make_estimator
@@ -385,7 +385,12 @@ class InformationPlaneTracker:
         left untouched), the compressors and the estimators built from a name.
     batch_size : int, default=1000
         Probe batch size. The probe runs on the model's device (wherever the model is when an
-        epoch is recorded); the activations are then compressed and estimated on the CPU.
+        epoch is recorded; the probe inputs are copied there once and kept), and the
+        activations come back in one copy per layer; they are then compressed and estimated.
+    device : str or torch.device, default="cpu"
+        Torch device of the autoencoders built from the strings ``"ae"`` and ``"conv-ae"``
+        (``"auto"``: CUDA when present; :func:`infolens._validation.resolve_device`); PCA
+        and the k-NN estimators run on the CPU, compressor objects where they say.
     metadata : dict or None, default=None
         Extra entries for ``run.json`` (e.g. the model's built-in noise, the optimizer).
 
@@ -430,6 +435,7 @@ class InformationPlaneTracker:
         random_state: int = 0,
         batch_size: int = 1000,
         metadata: dict | None = None,
+        device: str | torch.device = "cpu",
     ) -> None:
         if isinstance(layers, str):
             layers = [layers]
@@ -449,6 +455,8 @@ class InformationPlaneTracker:
         self.every = int(every)
         self.random_state = int(random_state)
         self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.device = str(resolve_device(device))
+        self._probe_on_device: torch.Tensor | None = None
         if noise_std is not None and not (
             _is_number(noise_std) and math.isfinite(noise_std) and noise_std >= 0
         ):
@@ -456,7 +464,7 @@ class InformationPlaneTracker:
                 f"noise_std: must be a finite number >= 0 (or None), got {noise_std!r}"
             )
         self.x_compressor = make_compressor(
-            x_compressor, "x_compressor", random_state=self.random_state
+            x_compressor, "x_compressor", random_state=self.random_state, device=self.device
         )
         self._layer_compressor = layer_compressor
         self.mi_estimator = _estimator(mi_estimator, "weighted-kl", self.random_state)
@@ -524,14 +532,17 @@ class InformationPlaneTracker:
         """
         spec = self._layer_compressor
         if spec is None or isinstance(spec, str):
-            return make_compressor(spec, "layer_compressor", random_state=self.random_state)
+            return make_compressor(
+                spec, "layer_compressor", random_state=self.random_state, device=self.device
+            )
         if callable(getattr(spec, "fit", None)):
             import copy
 
             return copy.deepcopy(spec)
         if callable(spec):
             return make_compressor(
-                spec(layer), "layer_compressor", random_state=self.random_state
+                spec(layer), "layer_compressor", random_state=self.random_state,
+                device=self.device,
             )
         raise ValueError(
             f"layer_compressor: expected None, a string, a compressor or a factory, got {spec!r}"
@@ -632,10 +643,13 @@ class InformationPlaneTracker:
         dict of str to numpy.ndarray
             ``{layer: activations (n_probe, d)}``.
         """
-        with _forked_rng(model_device(self.model)):
+        device = model_device(self.model)
+        if self._probe_on_device is None or self._probe_on_device.device != device:
+            self._probe_on_device = self.probe_x.to(device)  # once per device, not per record
+        with _forked_rng(device):
             torch.manual_seed(self.random_state * 1_000_003 + epoch)
             with ActivationProbe(self.model, self.layers) as probe:
-                return probe.collect(self.probe_x, batch_size=self.batch_size)
+                return probe.collect(self._probe_on_device, batch_size=self.batch_size)
 
     def record(self, epoch: int, metrics: dict | None = None) -> list[dict]:
         """Probe, compress and estimate for every layer; append and return the epoch's rows.

@@ -4,9 +4,11 @@ After every epoch: evaluate, record the information plane (when due), write the 
 save a checkpoint (model, optimizer, RNG states) atomically. A run killed mid-way resumes from
 its last finished epoch and produces the same table as an uninterrupted run.
 
-Everything runs on one torch ``device`` (``"cpu"`` by default; ``"cuda"``, ``"cuda:1"``,
-``"mps"``...): the model is moved there and every batch with it. The checkpoint keeps the random
-state of that device's generator too, so that a resumed run draws the same dropout and noise.
+Everything runs on one torch ``device`` (``"cpu"`` by default; ``"auto"``, ``"cuda"``,
+``"cuda:1"``, ``"mps"``...): the model is moved there and every batch with it. With a
+:class:`DeviceLoader` the data live there already, so no batch is copied from the host. The
+checkpoint keeps the random state of that device's generator too, so that a resumed run draws
+the same dropout and noise.
 
 The checkpoint holds only tensors, numbers, strings, lists and dicts and is read with
 ``torch.load(weights_only=True)``: a results directory from someone else cannot run code. A
@@ -20,7 +22,7 @@ from __future__ import annotations
 import io
 import pickle
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +30,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from infolens._validation import resolve_device
 from infolens.estimators.base import describe
 from infolens.io import atomic_write_bytes
 from infolens.plane.tracker import TABLE_JSON, InformationPlaneTracker, read_table
 
 __all__ = [
     "train_and_track", "train_epoch", "evaluate", "load_checkpoint", "training_settings",
-    "check_device", "CHECKPOINT",
+    "check_device", "DeviceLoader", "CHECKPOINT",
 ]
 
 CHECKPOINT = "checkpoint.pt"
@@ -43,17 +46,19 @@ LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def check_device(device: str | torch.device) -> torch.device:
-    """``device`` as a ``torch.device``, checked to exist here.
+    """``device`` as a ``torch.device``, checked to exist here (``"auto"``: CUDA if present).
+
+    The plane's name for :func:`infolens._validation.resolve_device`, the one device resolver.
 
     Parameters
     ----------
     device : str or torch.device
-        ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``...
+        ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``...
 
     Returns
     -------
     torch.device
-        The device.
+        The device (``"auto"`` resolved to ``cuda`` or ``cpu``).
 
     Raises
     ------
@@ -66,33 +71,95 @@ def check_device(device: str | torch.device) -> torch.device:
     >>> check_device("cpu")
     device(type='cpu')
     """
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError, ValueError):
-        raise ValueError(
-            f"device: expected a torch device such as 'cpu', 'cuda', 'cuda:1' or 'mps', "
-            f"got {device!r}"
-        ) from None
-    if dev.type == "cpu":
-        return dev
-    if dev.type == "meta":
-        raise ValueError("device: 'meta' holds no data, so nothing can be trained on it")
-    module = getattr(torch, dev.type, None)
-    available = getattr(module, "is_available", None)
-    if dev.type == "mps":
-        available = torch.backends.mps.is_available
-    if callable(available) and not available():
-        raise ValueError(
-            f"device: {dev.type} is not available on this machine (torch {torch.__version__}), "
-            f"got {device!r}; use 'cpu'"
-        )
-    count = getattr(module, "device_count", None)
-    if dev.index is not None and callable(count) and dev.index >= count():
-        raise ValueError(
-            f"device: this machine has {count()} {dev.type} device(s) (0..{count() - 1}), "
-            f"got {device!r}"
-        )
-    return dev
+    return resolve_device(device)
+
+
+class DeviceLoader:
+    """Mini-batches of tensors that live on one device: a ``DataLoader`` without host copies.
+
+    The tensors are moved to ``device`` once; every batch is a slice (or an index) of them
+    there. With ``shuffle=True`` the order of each epoch is the permutation that
+    ``DataLoader(TensorDataset(*tensors), batch_size, shuffle=True, generator=generator)``
+    draws, and the draws on ``generator`` are the same too (the loader's base seed, then the
+    sampler's permutations), so swapping one for the other leaves a run's numbers, and its
+    checkpoints, unchanged. Without shuffling the batches are in order; like ``DataLoader``
+    it still draws its base seed, from ``generator`` or, when that is ``None``, torch's global
+    generator (so that dropout after an evaluation pass draws the same numbers as with a
+    ``DataLoader``).
+
+    Parameters
+    ----------
+    *tensors : torch.Tensor
+        Tensors with the same first dimension (e.g. inputs and labels).
+    batch_size : int, default=1
+        Rows per batch (the last batch may be smaller).
+    shuffle : bool, default=False
+        Draw a new order every epoch.
+    generator : torch.Generator or None, default=None
+        A CPU generator for the order (kept in checkpoints by :func:`train_and_track`).
+    device : str or torch.device, default="cpu"
+        Where the data live (:func:`check_device`; ``"auto"``: CUDA when present).
+
+    Attributes
+    ----------
+    dataset : torch.utils.data.TensorDataset
+        The tensors, on ``device``.
+
+    Examples
+    --------
+    >>> x, y = torch.arange(10.0)[:, None], torch.arange(10)
+    >>> loader = DeviceLoader(x, y, batch_size=4)
+    >>> [len(b) for b, _ in loader], len(loader)
+    ([4, 4, 2], 3)
+    """
+
+    def __init__(
+        self,
+        *tensors: torch.Tensor,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        generator: torch.Generator | None = None,
+        device: str | torch.device = "cpu",
+    ) -> None:
+        from torch.utils.data import TensorDataset
+
+        from infolens._validation import check_positive_int
+
+        if not tensors or not all(isinstance(t, torch.Tensor) for t in tensors):
+            raise ValueError("tensors: expected one or more torch tensors")
+        n = len(tensors[0])
+        if any(len(t) != n for t in tensors):
+            raise ValueError(
+                f"tensors: first dimensions differ ({[len(t) for t in tensors]}); rows must pair"
+            )
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise ValueError(f"generator: expected a torch.Generator or None, got {generator!r}")
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.shuffle = bool(shuffle)
+        self.generator = generator
+        self.device = check_device(device)
+        self.dataset = TensorDataset(*(t.to(self.device) for t in tensors))
+
+    def __len__(self) -> int:
+        return -(-len(self.dataset) // self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        n, tensors = len(self.dataset), self.dataset.tensors
+        # DataLoader's base seed: drawn (and unused here) to keep the generators' streams alike
+        torch.empty((), dtype=torch.int64).random_(generator=self.generator)
+        if not self.shuffle:
+            for start in range(0, n, self.batch_size):
+                yield tuple(t[start : start + self.batch_size] for t in tensors)
+            return
+        gen = self.generator
+        if gen is None:  # as RandomSampler: a fresh generator seeded from the global one
+            gen = torch.Generator().manual_seed(int(torch.empty((), dtype=torch.int64).random_()))
+        order = torch.randperm(n, generator=gen)
+        torch.randperm(n, generator=gen)  # RandomSampler's (empty) tail draws one more
+        order = order.to(self.device)  # one copy per epoch
+        for start in range(0, n, self.batch_size):
+            idx = order[start : start + self.batch_size]
+            yield tuple(t[idx] for t in tensors)
 
 
 @torch.no_grad()
@@ -132,17 +199,20 @@ def evaluate(
     model.to(dev)
     was_training = model.training
     model.eval()
-    total, loss_sum, correct = 0, 0.0, 0
+    # summed on the device (float64: the numbers of Python floats), read once at the end
+    total = 0
+    loss_sum = torch.zeros((), dtype=torch.float64, device=dev)
+    correct = torch.zeros((), dtype=torch.int64, device=dev)
     try:
         for x, y in loader:
-            x, y = x.to(dev), y.to(dev)
+            x, y = x.to(dev), y.to(dev)  # no copy when the loader holds them there already
             out = model(x)
-            loss_sum += float(loss_fn(out, y)) * len(y)
-            correct += int((out.argmax(dim=1) == y).sum())
+            loss_sum += loss_fn(out, y).double() * len(y)
+            correct += (out.argmax(dim=1) == y).sum()
             total += len(y)
     finally:
         model.train(was_training)
-    return {"loss": loss_sum / total, "acc": correct / total}
+    return {"loss": float(loss_sum) / total, "acc": int(correct) / total}
 
 
 def train_epoch(
@@ -167,7 +237,8 @@ def train_epoch(
     loss_fn : callable, default=torch.nn.functional.cross_entropy
         ``loss_fn(output, y) -> Tensor``.
     on_batch : callable or None, default=None
-        Called as ``on_batch(loss, acc)`` with the running means after every step (progress).
+        Called as ``on_batch(loss, acc)`` with the running means after every step (progress;
+        each call reads them back from the device, so leave it ``None`` when not shown).
     device : str or torch.device, default="cpu"
         Where to train: the model is moved there (and stays), each minibatch too. Create the
         optimizer before or after: ``Module.to`` keeps the parameter objects.
@@ -180,20 +251,24 @@ def train_epoch(
     dev = check_device(device)
     model.to(dev)
     model.train()
-    seen, loss_sum, correct = 0, 0.0, 0
+    # summed on the device (float64: the numbers of Python floats); without ``on_batch`` nothing
+    # is read back to the host until the epoch ends
+    seen = 0
+    loss_sum = torch.zeros((), dtype=torch.float64, device=dev)
+    correct = torch.zeros((), dtype=torch.int64, device=dev)
     for x, y in train_loader:
-        x, y = x.to(dev), y.to(dev)
+        x, y = x.to(dev), y.to(dev)  # no copy when the loader holds them there already
         out = model(x)
         loss = loss_fn(out, y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         seen += len(y)
-        loss_sum += float(loss.detach()) * len(y)
-        correct += int((out.detach().argmax(dim=1) == y).sum())
+        loss_sum += loss.detach().double() * len(y)
+        correct += (out.detach().argmax(dim=1) == y).sum()
         if on_batch is not None:
-            on_batch(loss_sum / seen, correct / seen)
-    return {"loss": loss_sum / max(seen, 1), "acc": correct / max(seen, 1)}
+            on_batch(float(loss_sum) / seen, int(correct) / seen)
+    return {"loss": float(loss_sum) / max(seen, 1), "acc": int(correct) / max(seen, 1)}
 
 
 def _atomic_torch_save(obj: Any, path: Path) -> None:
@@ -385,7 +460,7 @@ def training_settings(
         "loss": getattr(loss_fn, "__name__", None) or describe(loss_fn),
         "batch_size": _plain(getattr(train_loader, "batch_size", None)),
         "train_size": len(dataset) if hasattr(dataset, "__len__") else None,
-        "device": str(torch.device(device)),
+        "device": str(check_device(device)),
     }
 
 
@@ -483,8 +558,10 @@ def train_and_track(
     random_state : int, default=0
         Seed of torch's global generator at the start of a fresh run.
     device : str or torch.device, default="cpu"
-        Where to train, evaluate and probe: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``...
-        (:func:`check_device`); recorded in ``run.json``, so a resumed run must use the same.
+        Where to train, evaluate and probe: ``"cpu"``, ``"auto"`` (CUDA when present),
+        ``"cuda"``, ``"cuda:1"``, ``"mps"``... (:func:`check_device`); the resolved device is
+        recorded in ``run.json``, so a resumed run must use the same. Give a
+        :class:`DeviceLoader` to keep the data on the device between batches.
     progress : bool, default=True
         Show a tqdm bar per epoch.
     on_epoch : callable or None, default=None
@@ -548,8 +625,9 @@ def train_and_track(
             bar.update(1)
             bar.set_postfix_str(f"loss {loss:.4f} acc {acc:.4f}")
 
-        running = train_epoch(
-            model, train_loader, optimizer, loss_fn, on_batch=show, device=device
+        running = train_epoch(  # no per-batch read-back of the running means without a bar
+            model, train_loader, optimizer, loss_fn, on_batch=show if progress else None,
+            device=device,
         )
         train_seconds = time.perf_counter() - t0
         metrics = _epoch_metrics(
