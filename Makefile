@@ -69,6 +69,10 @@ bench-grid: $(STAMP)
 bench-sweep: $(STAMP)
 	$(VENV)/bin/infolens plane sweep benchmarks/sweep_demo.yaml $(SWEEP_ARGS)
 
+# KSG at n = 10k ... 1M (4+4 dims; 1+1 against scikit-learn), today's code path side by side
+bench-knn-scale: $(STAMP)
+	$(PY) benchmarks/bench_knn_scale.py $(KNN_SCALE_ARGS)
+
 # one plane epoch, FlowMI at 50+50 dims and an autoencoder on a device (DEVICE=auto|cpu|cuda)
 device-check: $(STAMP)
 	$(PY) benchmarks/device_check.py --device $(or $(DEVICE),auto)

@@ -10,7 +10,14 @@ bound is re-proved independently: m+1 points by their clique, a SAT bound by a s
 .json (atomically, resumable: cases already in the JSON with the same settings are skipped
 unless --fresh).
 
-Usage: python benchmarks/bench_diampart.py [--fresh] [--only torus] [--quick]
+Second table: the torus for m = 2..25 (:mod:`diampart.table`): the best checked upper bound
+over strips, optimised hexagonal tilings, the Voronoi search and (m <= 7) the grid SAT search,
+the method that found it, our lower bound (:func:`diampart.torus_lower.torus_lower_bound`), the
+strip and area bounds, the ratio to the area bound and seconds per row; certificates and
+pictures under results/diampart/torus_table/, the table in results/bench/diampart_torus.md and
+.json (resumable the same way).
+
+Usage: python benchmarks/bench_diampart.py [--fresh] [--only torus|torus-table] [--quick]
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from diampart.known import known_value  # noqa: E402
 from diampart.lower import confirm_lower_bound, point_lower_bound, sat_lower_bound  # noqa: E402
 from diampart.plot import plot_certificate  # noqa: E402
 from diampart.search import search_partition  # noqa: E402
+from diampart.table import TorusRow, format_torus_table, torus_row  # noqa: E402
 from infolens.bench import ResultStore  # noqa: E402
 from infolens.io import atomic_write_json, atomic_write_text  # noqa: E402
 
@@ -57,6 +65,11 @@ SCHEMA = 3
 """Row format version; rows of an older format are recomputed."""
 PUBLISHED_DIGITS = 6
 """The published torus brackets are printed with this many decimals."""
+TORUS_TABLE_PARTS = range(2, 26)
+TORUS_TABLE_BUDGET = 60.0
+"""Upper-bound seconds per torus-table row (the searches overshoot it by the final certification)."""
+TORUS_TABLE_LOWER_BUDGET = 15.0
+"""Lower-bound seconds per torus-table row."""
 OUT = Path("results/bench")
 CERTS = Path("results/diampart")
 
@@ -154,12 +167,50 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def run_torus_table(fresh: bool, quick: bool) -> list[TorusRow]:
+    """The torus table m = 2..25, one resumable record per row."""
+    store = ResultStore(OUT / "diampart_torus.cells.json", fresh=fresh)
+    budget = 2.0 if quick else TORUS_TABLE_BUDGET
+    lower_budget = 1.0 if quick else TORUS_TABLE_LOWER_BUDGET
+    settings = {"schema": SCHEMA, "seed": SEED, "budget_s": budget, "lower_budget_s": lower_budget}
+    for m in TORUS_TABLE_PARTS:
+        cell = {"shape": "torus-table", "parts": m}
+        if store.get(cell, settings) is not None:
+            continue
+        row = torus_row(m, budget_s=budget, lower_budget_s=lower_budget, seed=SEED,
+                        out_dir=CERTS / "torus_table")
+        store.put(cell, settings, row.as_dict())
+        ratio = "" if row.ratio is None else f", ratio {row.ratio:.4f}"
+        print(f"torus    m={m}: upper {row.upper:.6f} ({row.upper_method}{ratio}) lower "
+              f"{row.lower:.6f} ({row.seconds_upper:.1f}+{row.seconds_lower:.1f} s)", flush=True)
+    rows = [TorusRow(**r) for r in store.records()]
+    rows = sorted((r for r in rows if r.parts in TORUS_TABLE_PARTS), key=lambda r: r.parts)
+    text = format_torus_table(rows)
+    total = sum(r.seconds_upper + r.seconds_lower for r in rows)
+    note = (f"\n\nSeed {SEED}, {budget:.0f} s upper-bound budget and {lower_budget:.0f} s "
+            f"lower-bound budget per row; total {total:.0f} s on this machine. Every upper bound is "
+            "a certificate checked in exact arithmetic (results/diampart/torus_table/, with "
+            "pictures).\n")
+    atomic_write_json(OUT / "diampart_torus.json", {"seed": SEED, "budget_s": budget,
+                                                    "lower_budget_s": lower_budget,
+                                                    "rows": [r.as_dict() for r in rows]})
+    atomic_write_text(OUT / "diampart_torus.md", "# diampart: the flat torus, m = 2..25\n\n"
+                      + text + note)
+    print(text)
+    print(note.strip())
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fresh", action="store_true", help="ignore earlier results")
     ap.add_argument("--quick", action="store_true", help="few restarts, small grids")
-    ap.add_argument("--only", default=None, help="run only this shape")
+    ap.add_argument("--only", default=None, help="run only this shape (torus-table: only the "
+                    "torus table m = 2..25)")
     args = ap.parse_args(argv)
+    if args.only == "torus-table":
+        torus_rows = run_torus_table(args.fresh, args.quick)
+        return 0 if all(r.lower <= r.upper + 1e-9 for r in torus_rows) else 1
     store = ResultStore(OUT / "diampart.cells.json", fresh=args.fresh)
     for shape, m in CASES:
         if args.only and shape != args.only:
@@ -192,12 +243,13 @@ def main(argv: list[str] | None = None) -> int:
     atomic_write_text(OUT / "diampart.md", "# diampart benchmark\n\n" + text + note)
     print(text)
     print(note.strip())
+    torus_rows = run_torus_table(args.fresh, args.quick) if args.only is None else []
     bad = [
         r for r in ordered
         if not r["checked"]
         or (r["known_lower"] and r["lower"] > r["known_upper"] + 1e-9)
         or (r["known_lower"] and r["upper"] < r["known_lower"] - 1e-9)
-    ]
+    ] + [{"shape": "torus-table", "parts": r.parts} for r in torus_rows if r.lower > r.upper + 1e-9]
     if bad:
         print(f"inconsistent rows: {[(r['shape'], r['parts']) for r in bad]}", file=sys.stderr)
         return 1

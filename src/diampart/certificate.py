@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -68,6 +69,9 @@ from diampart.geometry import (
     polygon_area,
 )
 from diampart.shapes import Disk, FlatTorus, Shape, get_shape, tangent_points, tangent_polygon
+
+if TYPE_CHECKING:
+    from diampart.embedding import EmbeddingCertificate, EmbeddingReport
 
 __all__ = [
     "FORMAT",
@@ -525,8 +529,14 @@ def save_certificate(cert: Certificate, path: str | os.PathLike) -> Path:
     return path
 
 
-def parse_certificate(text: str | bytes, *, source: str = "certificate") -> Certificate:
+def parse_certificate(
+    text: str | bytes, *, source: str = "certificate", base: str | os.PathLike | None = None
+) -> Certificate | EmbeddingCertificate:
     """A certificate from JSON text.
+
+    A partition certificate (:data:`FORMAT`, an upper bound) or an embedding certificate
+    (``diampart-embedding/1``, a lower bound: :mod:`diampart.embedding`), told apart by its
+    ``format`` field.
 
     Parameters
     ----------
@@ -534,10 +544,12 @@ def parse_certificate(text: str | bytes, *, source: str = "certificate") -> Cert
         The JSON text (bytes must be UTF-8).
     source : str, default="certificate"
         Where the text comes from, for error messages.
+    base : str or os.PathLike or None, default=None
+        Directory where an embedding certificate's ``proof_file`` is looked up.
 
     Returns
     -------
-    Certificate
+    Certificate or EmbeddingCertificate
         The certificate (not yet checked geometrically).
 
     Raises
@@ -565,10 +577,14 @@ def parse_certificate(text: str | bytes, *, source: str = "certificate") -> Cert
                          f"{err.colno})") from err
     except ValueError as err:  # an integer beyond Python's 4300-digit conversion limit
         raise ValueError(f"{source}: a JSON number has too many digits") from err
+    if isinstance(data, dict) and data.get("format") == "diampart-embedding/1":
+        from diampart.embedding import EmbeddingCertificate
+
+        return EmbeddingCertificate.from_json(data, base=base)
     return Certificate.from_json(data)
 
 
-def load_certificate(path: str | os.PathLike) -> Certificate:
+def load_certificate(path: str | os.PathLike) -> Certificate | EmbeddingCertificate:
     """Read a certificate file (see :func:`parse_certificate`).
 
     Parameters
@@ -578,8 +594,8 @@ def load_certificate(path: str | os.PathLike) -> Certificate:
 
     Returns
     -------
-    Certificate
-        The certificate.
+    Certificate or EmbeddingCertificate
+        The certificate (an embedding certificate's proof file is read from the same folder).
 
     Raises
     ------
@@ -597,7 +613,7 @@ def load_certificate(path: str | os.PathLike) -> Certificate:
         raw = path.read_bytes()
     except OSError as err:
         raise ValueError(f"{source}: cannot read it ({err.strerror})") from err
-    return parse_certificate(raw, source=source)
+    return parse_certificate(raw, source=source, base=path.parent)
 
 
 def torus_sup_squared(a: Sequence[Point], b: Sequence[Point]) -> Fraction:
@@ -821,8 +837,11 @@ def _parts_failure(cert: Certificate, shape: Shape) -> str | None:
     return None
 
 
-def check_certificate(cert: Certificate) -> CheckReport:
+def check_certificate(cert: Certificate | EmbeddingCertificate) -> CheckReport | EmbeddingReport:
     """Decide the certificate exactly; the report names the first failed condition.
+
+    An :class:`~diampart.embedding.EmbeddingCertificate` (a lower bound) is passed to
+    :func:`~diampart.embedding.check_embedding`; what follows is about partitions.
 
     Conditions, in order: ``shape`` (a known name), ``parts`` (m >= 1 cells, as many as
     claimed, bound_squared >= 0, tangent_sides >= 8), ``convexity`` (each piece convex,
@@ -833,12 +852,12 @@ def check_certificate(cert: Certificate) -> CheckReport:
 
     Parameters
     ----------
-    cert : Certificate
+    cert : Certificate or EmbeddingCertificate
         The certificate.
 
     Returns
     -------
-    CheckReport
+    CheckReport or EmbeddingReport
         ``ok``, the first failed condition and a message.
 
     Raises
@@ -854,6 +873,11 @@ def check_certificate(cert: Certificate) -> CheckReport:
     >>> check_certificate(Certificate("square", 1, F(1), [whole])).failed
     'diameter'
     """
+    if not isinstance(cert, Certificate):
+        from diampart.embedding import EmbeddingCertificate, check_embedding
+
+        if isinstance(cert, EmbeddingCertificate):
+            return check_embedding(cert)
     check_limits(cert)
     try:
         shape = get_shape(cert.shape)

@@ -1,4 +1,4 @@
-"""Command line: ``diampart search|check|lower|plot`` (thin wrapper around the library).
+"""Command line: ``diampart search|check|lower|plot|table`` (thin wrapper around the library).
 
 The error path is infolens' (:mod:`infolens._cli`): usage errors are typer's usage message and
 exit 2; bad input (missing file, m < 1, unknown shape, malformed certificate) is one line
@@ -150,6 +150,49 @@ def plot(
     target = out or file.with_suffix(".png")
     plot_certificate(cert, target)
     typer.echo(f"wrote {target}")
+
+
+@app.command()
+def table(
+    shape: Annotated[str, typer.Argument(help="torus (the only shape with a table)")],
+    parts: Annotated[str, typer.Option("--parts", "-m", help="m values: 8, 2..25 or 2,5..9")] = "2..25",
+    budget: Annotated[
+        float, typer.Option(min=0, help="seconds per row for the upper-bound searches")
+    ] = 60.0,
+    lower_budget: Annotated[
+        float, typer.Option(min=0, help="seconds per row for the computed lower bounds")
+    ] = 15.0,
+    seed: Annotated[int, typer.Option(min=0, help="seed of the Voronoi restarts")] = 0,
+    restarts: Annotated[int, typer.Option(min=1, help="most Voronoi restarts per row")] = 32,
+    methods: Annotated[
+        str, typer.Option(help="upper-bound methods, comma-separated: strips, hexagonal, "
+                               "voronoi, grid-sat")
+    ] = "strips,hexagonal,voronoi,grid-sat",
+    out: Annotated[
+        Path, typer.Option(help="folder for the table (JSON, Markdown), certificates, pictures")
+    ] = Path("results/diampart/torus_table"),
+) -> None:
+    """Table of d_m bounds: best checked upper bound and its method, our lower bound, the strip
+    and area bounds, the ratio to the area bound, seconds per row; pictures of the partitions."""
+    from diampart.table import format_torus_table, parse_parts, torus_table
+    from infolens.io import atomic_write_json, atomic_write_text
+
+    if shape != "torus":
+        raise ValueError(f"shape: the table exists for 'torus' only, got {shape!r}")
+    values = parse_parts(parts)
+    chosen = tuple(m.strip() for m in methods.split(",") if m.strip())
+    settings = {"parts": values, "budget_s": budget, "lower_budget_s": lower_budget,
+                "seed": seed, "restarts": restarts, "methods": list(chosen)}
+    rows = []
+    for m in values:  # the files are rewritten after every row, so an interrupted run keeps its rows
+        rows += torus_table([m], budget_s=budget, lower_budget_s=lower_budget, seed=seed,
+                            methods=chosen, restarts=restarts, out_dir=out, progress=True)
+        text = format_torus_table(rows)
+        atomic_write_json(out / "torus_table.json",
+                          {**settings, "rows": [r.as_dict() for r in rows]})
+        atomic_write_text(out / "torus_table.md", "# d_m of the flat torus\n\n" + text + "\n")
+    typer.echo(text)
+    typer.echo(f"wrote {out / 'torus_table.md'}, certificates and pictures in {out}")
 
 
 def main() -> None:

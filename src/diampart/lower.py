@@ -11,7 +11,8 @@ points at distance >= tau. So if G_tau(X) is not m-colourable, d_m(F) >= tau.
   and solved by CaDiCaL through python-sat; UNSAT gives tau as a lower bound. The graph is
   built in exact arithmetic; the UNSAT answer is the solver's (not proof-checked here). The
   final UNSAT instance is re-solved by a second, independent solver (Glucose 4 by default) and
-  the bound records who confirmed it in ``confirmed_by``.
+  the bound records who confirmed it in ``confirmed_by``. :func:`proof_check_lower_bound`
+  goes further: a DRUP proof of the (core of the) graph, checked by :mod:`diampart.proof`.
 
 The grid-graph lower bounds follow Protasov, Tolmachev & Voronov, "Optimal partitions of the
 flat torus into parts of smaller diameter", arXiv:2402.03997. Solvers: CaDiCaL (Biere et al.,
@@ -51,6 +52,7 @@ __all__ = [
     "colouring_cnf",
     "find_colouring",
     "confirm_lower_bound",
+    "proof_check_lower_bound",
     "confirm_not_colourable",
     "is_colourable",
     "sat_lower_bound",
@@ -683,3 +685,49 @@ def confirm_lower_bound(
     return confirm_not_colourable(
         len(pts), edges, bound.parts, solver=solver, conflict_budget=conflict_budget
     )
+
+
+def proof_check_lower_bound(
+    bound: LowerBound, shape: Shape | str | None = None, *, time_limit: float | None = None,
+) -> object:
+    """Prove a bound with a checked DRUP proof instead of a second solver's word.
+
+    The ">= tau" graph of ``bound.points`` is rebuilt exactly, shrunk to a vertex core, solved
+    by CaDiCaL with proof logging and checked by the independent RUP checker
+    (:func:`diampart.embedding.prove_points`, :func:`diampart.embedding.check_embedding`). On
+    success ``bound.confirmed_by`` becomes ``"DRUP proof"`` (or ``"clique"``/``"odd cycle"``
+    when no proof is needed).
+
+    Parameters
+    ----------
+    bound : LowerBound
+        The bound to prove.
+    shape : Shape or str or None, default=None
+        Its shape; ``None``: the shape named in the bound.
+    time_limit : float or None, default=None
+        Seconds for the proof check.
+
+    Returns
+    -------
+    diampart.embedding.EmbeddingReport
+        The checker's report (``ok`` False when the solver finds a colouring or the check
+        fails or runs out of time; ``confirmed_by`` is then left as it was).
+
+    Examples
+    --------
+    >>> lb = sat_lower_bound("square", 2, resolution=2, confirm_solver=None)
+    >>> proof_check_lower_bound(lb).ok, lb.confirmed_by
+    (True, 'odd cycle')
+    """
+    from diampart.embedding import EmbeddingReport, check_embedding, prove_points
+
+    shape = get_shape(bound.shape) if shape is None else shape
+    shape = get_shape(shape) if isinstance(shape, str) else shape
+    cert = prove_points(shape, bound.parts, bound.tau_squared, bound.points, graph=bound.method)
+    if cert is None:
+        return EmbeddingReport(False, "colouring", "the solver found a colouring or ran out of budget",
+                               bound.tau_squared)
+    report = check_embedding(cert, time_limit=time_limit)
+    if report.ok:
+        bound.confirmed_by = report.reason
+    return report

@@ -25,7 +25,14 @@ from scipy.optimize import minimize
 from diampart.shapes import ConvexPolygon, Disk, FlatTorus
 from diampart.voronoi import Layout
 
-__all__ = ["CellPoints", "cell_points", "layout_diameter", "optimise_layout"]
+__all__ = [
+    "CellPoints",
+    "cell_points",
+    "layout_diameter",
+    "optimise_layout",
+    "plane_diameter",
+    "smooth_layout",
+]
 
 ARC_SAMPLE_STEP = math.pi / 60
 """Angular step of the arc samples (3 degrees): sampled diameter within r (1 - cos 1.5 deg)."""
@@ -33,6 +40,16 @@ TORUS_EDGE_SAMPLES = 0
 """Extra torus edge samples; the exact crossing constraints below make them unnecessary."""
 TORUS_LINES = (-1.5, -0.5, 0.5, 1.5)
 """Lattice Voronoi lines x = c and y = c where the torus distance has a ridge."""
+RIDGE_FREE_DIAMETER = 0.45
+"""Cells whose plane lifts are narrower than this (< 1/2, so every vertex difference is its own
+shortest translate and no C - C meets a ridge line) make the ridge constraints inactive."""
+RIDGE_PARTS = 8
+"""From this many cells on, the torus is optimised without the ridge constraints: the optima
+are narrower than :data:`RIDGE_FREE_DIAMETER` (hexagonal tilings give 0.442 at m = 8), where
+the ridges are inactive, yet they are most of the constraints (3-4x the time; minutes for one
+SLSQP run from a start with a wide cell). The returned value counts the ridges when a cell ends
+wider than :data:`RIDGE_FREE_DIAMETER`, and the exact check of the certificate has the last word
+anyway. Below this m nothing changes."""
 
 
 @dataclass
@@ -132,7 +149,7 @@ def cell_points(layout: Layout) -> CellPoints:
 
 
 class _Problem:
-    def __init__(self, layout: Layout, convex: bool = True) -> None:
+    def __init__(self, layout: Layout, convex: bool = True, ridge: bool = True) -> None:
         self.layout = layout
         self.pts = cell_points(layout)
         self.torus = isinstance(layout.shape, FlatTorus)
@@ -149,7 +166,7 @@ class _Problem:
         self.triples = np.array(triples, int).reshape(-1, 3)
         self.arc_idx = [k for k, a in enumerate(self.pts.arc) if a is not None]
         segs = []
-        if self.torus:
+        if self.torus and ridge:
             # boundary of C - C lies in the union of segments (edge - vertex)
             for out in self.pts.outlines:
                 n = len(out)
@@ -291,6 +308,38 @@ class _Problem:
         return out + [(0.0, None)]
 
 
+def plane_diameter(layout: Layout) -> float:
+    """Largest diameter of the cells' lifts to the plane (no wrapping; vertices only).
+
+    Parameters
+    ----------
+    layout : Layout
+        The layout.
+
+    Returns
+    -------
+    float
+        max over cells of the largest plane distance between their lifted vertices (at least
+        the torus diameter; equal when it is below 1/2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diampart.voronoi import torus_layout_from_polygons
+    >>> halves = [np.array([[0, 0], [0.5, 0], [0.5, 1], [0, 1]]),
+    ...           np.array([[0.5, 0], [1, 0], [1, 1], [0.5, 1]])]
+    >>> round(plane_diameter(torus_layout_from_polygons(halves)), 6)
+    1.118034
+    """
+    v, _ = layout.vertex_positions()
+    best = 0.0
+    for cell in layout.cells:
+        p = np.array([v[i] + np.array(s, float) for i, s in cell])
+        z = p[:, None, :] - p[None, :, :]
+        best = max(best, float(np.sqrt((z * z).sum(-1).max())))
+    return best
+
+
 def layout_diameter(layout: Layout) -> float:
     """Largest sampled cell diameter of the layout (floats).
 
@@ -314,6 +363,105 @@ def layout_diameter(layout: Layout) -> float:
     1.118034
     """
     return math.sqrt(_Problem(layout).max_sq(layout.params))
+
+
+SMOOTH_SHARPNESS = (20.0, 80.0, 320.0)
+"""Sharpness beta of the successive log-sum-exp stages of :func:`smooth_layout` (relative to
+the largest squared pair distance at the stage's start)."""
+CONVEXITY_PENALTY = 1e3
+"""Weight of the squared convexity violations in :func:`smooth_layout`."""
+
+
+def _smooth_objective(x: np.ndarray, prob: _Problem, beta: float, scale: float) -> tuple[float, np.ndarray]:
+    """The surrogate of :func:`smooth_layout` and its gradient."""
+    p, dp = prob.points(x)
+    z = p[prob.pairs[:, 0]] - p[prob.pairs[:, 1]]
+    if prob.torus:
+        z = z - prob.frozen_shift
+    d = (z * z).sum(1) / scale
+    dz = dp[prob.pairs[:, 0]] - dp[prob.pairs[:, 1]]
+    dd = 2 * np.einsum("kd,kdn->kn", z, dz) / scale
+    top = d.max()
+    w = np.exp(beta * (d - top))
+    total = w.sum()
+    f = scale * (top + math.log(total) / beta)
+    g = scale * (w / total) @ dd
+    if len(prob.triples):
+        o, a, b = (p[prob.triples[:, c]] for c in range(3))
+        do, da, db = (dp[prob.triples[:, c]] for c in range(3))
+        u, v = a - o, b - o
+        du, dv = da - do, db - do
+        c = (u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]) / scale
+        bad = np.minimum(c, 0.0)
+        jc = (du[:, 0] * v[:, 1, None] + u[:, 0, None] * dv[:, 1]
+              - du[:, 1] * v[:, 0, None] - u[:, 1, None] * dv[:, 0]) / scale
+        f += CONVEXITY_PENALTY * scale * float(bad @ bad)
+        g = g + 2 * CONVEXITY_PENALTY * scale * (bad @ jc)
+    return f, g
+
+
+def smooth_layout(
+    layout: Layout, *, sharpness: tuple[float, ...] = SMOOTH_SHARPNESS, maxiter: int = 200
+) -> Layout:
+    """Minimise a smooth surrogate of the largest cell diameter with L-BFGS (no constraints).
+
+    Each stage minimises a surrogate (log-sum-exp of the squared pair distances,
+    plus a penalty on non-convex corners) at a larger sharpness:
+
+        f(x) = scale / beta * log sum_k exp(beta D_k(x) / scale)
+               + CONVEXITY_PENALTY * scale * sum_c min(0, cross_c(x) / scale)^2,
+
+    D_k the squared distance of pair k (two points of one cell; torus rounding frozen at the
+    stage's start), cross_c the turn at each cell corner (>= 0 for convex cells), ``scale`` the
+    largest D_k at the stage's start. The log-sum-exp is within scale * log(pairs) / beta above
+    max_k D_k. Each stage runs at a larger sharpness, which tends to the largest
+    squared diameter; the result is a starting point for :func:`optimise_layout`, which
+    restores the exact constraints (the value that counts is the certificate's).
+
+    Parameters
+    ----------
+    layout : Layout
+        The starting layout.
+    sharpness : tuple of float, default=SMOOTH_SHARPNESS
+        Sharpness of the successive stages (relative to the largest squared distance).
+    maxiter : int, default=200
+        L-BFGS iterations per stage.
+
+    Returns
+    -------
+    Layout
+        The smoothed layout (same combinatorics).
+
+    References
+    ----------
+    Liu & Nocedal, "On the limited memory BFGS method for large scale optimization",
+    Mathematical Programming 45, 1989.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diampart.shapes import FlatTorus
+    >>> from diampart.voronoi import build_layout, well_spread_seeds
+    >>> seeds = well_spread_seeds(FlatTorus(), 9, np.random.default_rng(0), method="hexgrid")
+    >>> layout = build_layout(FlatTorus(), seeds)
+    >>> layout_diameter(smooth_layout(layout)) < layout_diameter(layout)
+    True
+    """
+    if not sharpness or any(not b > 0 for b in sharpness):
+        raise ValueError(f"sharpness: expected positive numbers, got {sharpness!r}")
+    best = layout
+    for beta in sharpness:
+        prob = _Problem(best, convex=True, ridge=False)
+        x0 = best.params.copy()
+        p, _ = prob.points(x0)
+        z = p[prob.pairs[:, 0]] - p[prob.pairs[:, 1]]
+        prob.frozen_shift = np.round(z) if prob.torus else 0.0
+        scale = max(float(((z - prob.frozen_shift) ** 2).sum(1).max()), 1e-12)
+        res = minimize(_smooth_objective, x0, args=(prob, beta, scale), jac=True,
+                       method="L-BFGS-B", bounds=prob.bounds()[:-1], options={"maxiter": maxiter})
+        if np.all(np.isfinite(res.x)):
+            best = Layout(best.shape, best.kinds, res.x.copy(), best.offsets, best.cells, best.arcs)
+    return best
 
 
 def optimise_layout(
@@ -349,8 +497,10 @@ def optimise_layout(
     """
     best = layout
     best_val = _Problem(layout).max_sq(layout.params)
+    torus = isinstance(layout.shape, FlatTorus)
+    ridge = torus and len(layout.cells) < RIDGE_PARTS
     for _ in range(rounds):
-        prob = _Problem(best, convex=convex)
+        prob = _Problem(best, convex=convex, ridge=ridge)
         x0 = np.append(best.params, prob.max_sq(best.params) * 1.0001)
         cons = {
             "type": "ineq",
@@ -376,4 +526,6 @@ def optimise_layout(
             best, best_val = cand, val
         else:
             break
+    if torus and not ridge and plane_diameter(best) >= RIDGE_FREE_DIAMETER:
+        best_val = _Problem(best).max_sq(best.params)  # the value with the ridges counted
     return best, math.sqrt(best_val)

@@ -33,7 +33,7 @@ from diampart.geometry import (
     signed_area,
     to_fraction,
 )
-from diampart.optimize import optimise_layout
+from diampart.optimize import optimise_layout, smooth_layout
 from diampart.shapes import (
     ConvexPolygon,
     Disk,
@@ -357,6 +357,8 @@ def search_partition(
     tangent_sides: int = DEFAULT_TANGENT_SIDES,
     keep: int = 4,
     refine: bool | None = None,
+    seed_methods: tuple[str, ...] | None = None,
+    smooth: bool = False,
 ) -> SearchResult:
     """Best checked partition of ``shape`` into ``parts`` cells over seeded restarts.
 
@@ -386,6 +388,13 @@ def search_partition(
         Distinct float layouts certified.
     refine : bool or None, default=None
         Also try bent edges; ``None``: on the torus for m >= 4.
+    seed_methods : tuple of str or None, default=None
+        The seed methods restarts cycle through (:func:`~diampart.voronoi.well_spread_seeds`);
+        ``None``: farthest, lloyd (and lattice on the torus).
+    smooth : bool, default=False
+        Run L-BFGS on a smooth surrogate (:func:`~diampart.optimize.smooth_layout`) before
+        SLSQP. On the torus (m = 17, six seeds) it led SLSQP to the same optima, 2-4 times
+        slower, hence off by default.
 
     Returns
     -------
@@ -416,6 +425,13 @@ def search_partition(
         raise ValueError(f"parts: expected an integer >= 1, got {parts!r}")
     if restarts < 1:
         raise ValueError(f"restarts: expected an integer >= 1, got {restarts!r}")
+    methods = SEED_METHODS_TORUS if isinstance(shape, FlatTorus) else SEED_METHODS
+    if seed_methods is not None:
+        known = ("farthest", "lloyd", "uniform") + (
+            ("lattice", "hexgrid", "motif") if isinstance(shape, FlatTorus) else ())
+        if not seed_methods or any(sm not in known for sm in seed_methods):
+            raise ValueError(f"seed_methods: expected a non-empty tuple of {known}, got {seed_methods!r}")
+        methods = tuple(seed_methods)
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     found: list[tuple[float, int, Layout]] = []
@@ -425,10 +441,11 @@ def search_partition(
         if time_limit is not None and r > 0 and time.perf_counter() - start > time_limit:
             break
         runs += 1
-        methods = SEED_METHODS_TORUS if isinstance(shape, FlatTorus) else SEED_METHODS
         seeds = well_spread_seeds(shape, parts, rng, method=methods[r % len(methods)])
         try:
             layout = build_layout(shape, seeds)
+            if smooth:
+                layout = smooth_layout(layout)
             layout, value = optimise_layout(layout)
         except _NUMERICAL_FAILURES:
             continue

@@ -22,7 +22,10 @@ __all__ = [
     "VertexKind",
     "build_layout",
     "clip_polygon_float",
+    "hexgrid_points",
+    "motif_points",
     "subdivide_edges",
+    "torus_layout_from_polygons",
     "well_spread_seeds",
 ]
 
@@ -213,7 +216,10 @@ def well_spread_seeds(
     at a random sample; 'lloyd': 30 Lloyd (k-means) steps on the samples, which tends to the
     centroidal Voronoi tessellation; 'lattice' (torus only): the orbit s + i (p, q)/m mod 1 of a
     random cyclic subgroup, whose Voronoi cells are congruent (strips, hexagons). Distances are
-    torus distances on the torus; 'uniform': independent uniform points (varied topologies).
+    torus distances on the torus; 'hexgrid' (torus only): a cut-out triangular lattice of
+    covolume 1/m relaxed by a few Lloyd steps (:func:`hexgrid_points`: nearly regular hexagons
+    with a seam of defects); 'motif' (torus only): a few points repeated by a coarser lattice
+    (:func:`motif_points`); 'uniform': independent uniform points (varied topologies).
     A 1e-4 jitter keeps the Voronoi diagram generic.
 
     Parameters
@@ -224,7 +230,7 @@ def well_spread_seeds(
         Number of seeds.
     rng : numpy.random.Generator
         The random source.
-    method : {"farthest", "lloyd", "lattice", "uniform"}, default="farthest"
+    method : {"farthest", "lloyd", "lattice", "hexgrid", "motif", "uniform"}, default="farthest"
         How they are spread.
 
     Returns
@@ -238,6 +244,18 @@ def well_spread_seeds(
     1982.
     """
     torus = isinstance(shape, FlatTorus)
+    if method == "hexgrid":
+        if not torus:
+            raise ValueError("method: 'hexgrid' seeds exist only on the torus")
+        cand = shape.sample(3000, rng)
+        seeds = _lloyd(hexgrid_points(m, rng), cand, HEXGRID_LLOYD_STEPS, torus=True)
+        return seeds + 1e-4 * rng.standard_normal(seeds.shape)
+    if method == "motif":
+        if not torus:
+            raise ValueError("method: 'motif' seeds exist only on the torus")
+        cand = shape.sample(3000, rng)
+        seeds = _lloyd(motif_points(m, rng), cand, HEXGRID_LLOYD_STEPS, torus=True)
+        return seeds + 1e-4 * rng.standard_normal(seeds.shape)
     if method == "lattice":
         if not torus:
             raise ValueError("method: 'lattice' seeds exist only on the torus")
@@ -263,20 +281,111 @@ def well_spread_seeds(
             d = np.minimum(d, dist(cand, cand[j]))
         seeds = cand[idx]
     else:
-        seeds = cand[rng.choice(len(cand), m, replace=False)]
-        for _ in range(30):
-            dd = np.stack([dist(cand, s) for s in seeds], axis=1)
-            lab = np.argmin(dd, axis=1)
-            for k in range(m):
-                pts = cand[lab == k]
-                if len(pts):
-                    z = pts - seeds[k]
-                    if torus:
-                        z = z - np.round(z)
-                    seeds[k] = seeds[k] + z.mean(axis=0)
-        if torus:
-            seeds = seeds % 1.0
+        seeds = _lloyd(cand[rng.choice(len(cand), m, replace=False)], cand, 30, torus=torus)
     return seeds + 1e-4 * rng.standard_normal(seeds.shape)
+
+
+def _lloyd(seeds: np.ndarray, cand: np.ndarray, steps: int, *, torus: bool) -> np.ndarray:
+    """``steps`` Lloyd (k-means) steps of the seeds on the sample points ``cand``."""
+    seeds = np.array(seeds, float)
+    m = len(seeds)
+    for _ in range(steps):
+        z = cand[:, None, :] - seeds[None, :, :]
+        if torus:
+            z = z - np.round(z)
+        lab = np.argmin((z * z).sum(-1), axis=1)
+        for k in range(m):
+            mine = z[lab == k, k]
+            if len(mine):
+                seeds[k] = seeds[k] + mine.mean(axis=0)
+    return seeds % 1.0 if torus else seeds
+
+
+def motif_points(m: int, rng: np.random.Generator) -> np.ndarray:
+    """m torus points with a periodic motif: r random points repeated by a coarser lattice.
+
+    r is a random divisor of m with 1 < r < m (r = m when m is prime), and the lattice one of
+    the Lambda containing Z^2 with index m / r (:func:`diampart.hexagonal.superlattices`),
+    drawn among the three whose hexagonal tiles are smallest, so the cells come in r shapes
+    repeated periodically (two or three hexagon types for even m or m divisible by 3).
+
+    Parameters
+    ----------
+    m : int
+        Number of points (>= 1).
+    rng : numpy.random.Generator
+        The random source.
+
+    Returns
+    -------
+    numpy.ndarray of shape (m, 2)
+        Points of [0, 1)^2.
+
+    Examples
+    --------
+    >>> motif_points(12, np.random.default_rng(0)).shape
+    (12, 2)
+    """
+    from diampart.hexagonal import coset_points, lattice_tilings
+
+    divisors = [r for r in range(2, m) if m % r == 0] or [m]
+    r = int(rng.choice(divisors))
+    if r == m:
+        return rng.random((m, 2))
+    tilings = lattice_tilings(m // r)[:3]
+    shifts = np.array(coset_points(tilings[int(rng.integers(len(tilings)))]), float)
+    motif = rng.random((r, 2))
+    return (motif[:, None, :] + shifts[None, :, :]).reshape(-1, 2) % 1.0
+
+
+HEXGRID_LLOYD_STEPS = 8
+"""Lloyd steps that relax a cut-out hexagonal grid (:func:`hexgrid_points`) on the torus."""
+
+
+def hexgrid_points(m: int, rng: np.random.Generator) -> np.ndarray:
+    """m torus points cut from a randomly rotated and shifted triangular lattice of covolume 1/m.
+
+    The lattice (spacing a with sqrt(3)/2 a^2 = 1/m, whose Voronoi cells are regular hexagons
+    of area 1/m) does not fit Z^2 in general, so where it wraps around there is a seam of
+    defects; points beyond m are dropped at random, missing ones added farthest-first.
+
+    Parameters
+    ----------
+    m : int
+        Number of points (>= 1).
+    rng : numpy.random.Generator
+        The random source (rotation, shift, which points go).
+
+    Returns
+    -------
+    numpy.ndarray of shape (m, 2)
+        Points of [0, 1)^2.
+
+    Examples
+    --------
+    >>> hexgrid_points(12, np.random.default_rng(0)).shape
+    (12, 2)
+    """
+    a = math.sqrt(2 / (math.sqrt(3) * m))
+    theta = rng.uniform(0, math.pi / 3)
+    rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+    basis = a * np.array([[1.0, 0.0], [0.5, math.sqrt(3) / 2]]) @ rot.T
+    reach = int(math.ceil(2 / a)) + 2
+    ij = np.array([(i, j) for i in range(-reach, reach + 1) for j in range(-reach, reach + 1)], float)
+    pts = ij @ basis + rng.random(2)
+    pts = pts[(pts >= 0).all(axis=1) & (pts < 1).all(axis=1)]
+    if len(pts) > m:
+        pts = pts[rng.choice(len(pts), m, replace=False)]
+    while len(pts) < m:
+        cand = rng.random((400, 2))
+        if len(pts):
+            z = cand[:, None, :] - pts[None, :, :]
+            z = z - np.round(z)
+            far = int(np.argmax((z * z).sum(-1).min(axis=1)))
+        else:
+            far = 0
+        pts = np.vstack([pts, cand[far]]) if len(pts) else cand[far : far + 1]
+    return pts
 
 
 class _Merger:
@@ -490,14 +599,43 @@ def _next_keep(keep: list[int], pos: int, n: int) -> int:
 def _torus_layout(seeds: np.ndarray) -> Layout:
     seeds = np.asarray(seeds, float) % 1.0
     shifts = np.array([(a, b) for a in range(-2, 3) for b in range(-2, 3)], float)
-    merger = _Merger(torus=True)
-    raw_cells = []
+    polygons = []
     for s in seeds:
         others = np.concatenate([seeds + k for k in shifts])
         keep = np.linalg.norm(others - s, axis=1) > 1e-12
         box = s + np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
-        cell = _voronoi_cell(box, s, others[keep])
-        raw_cells.append([merger.add(p) for p in cell])
+        polygons.append(_voronoi_cell(box, s, others[keep]))
+    return torus_layout_from_polygons(polygons)
+
+
+def torus_layout_from_polygons(polygons: list[np.ndarray]) -> Layout:
+    """Torus layout of polygons that tile R^2/Z^2 (lifts in the plane, counter-clockwise).
+
+    Corners that agree modulo Z^2 (within 1e-8) become one shared vertex; each cell lists its
+    corners as (vertex, integer shift) so the lift is kept.
+
+    Parameters
+    ----------
+    polygons : list of numpy.ndarray of shape (k, 2)
+        One polygon per cell; together they tile the torus.
+
+    Returns
+    -------
+    Layout
+        The layout, every vertex free.
+
+    Examples
+    --------
+    >>> halves = [np.array([[0, 0], [0.5, 0], [0.5, 1], [0, 1]]),
+    ...           np.array([[0.5, 0], [1, 0], [1, 1], [0.5, 1]])]
+    >>> layout = torus_layout_from_polygons(halves)
+    >>> layout.n_vertices, [len(c) for c in layout.cells]
+    (2, [4, 4])
+    """
+    merger = _Merger(torus=True)
+    raw_cells = []
+    for cell in polygons:
+        raw_cells.append([merger.add(p) for p in np.asarray(cell, float)])
     labels = merger.groups()
     pts = np.array(merger.points)
     nv = labels.max() + 1

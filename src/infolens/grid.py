@@ -20,10 +20,15 @@ its error text, and the grid goes on.
 Backends
 --------
 ``"local"``
-    ``workers`` processes of this machine (joblib's loky executor, each process limited to
-    ``num_cpus`` threads); one worker runs the cells in this process.
+    ``workers`` processes of this machine (joblib's loky executor); one worker runs the cells
+    in this process.
 ``"ray"``
-    Ray tasks with ``num_cpus`` and ``num_gpus`` each. With ``address`` the driver joins that
+    Ray tasks with ``num_cpus`` and ``num_gpus`` each.
+
+Either way a cell gets ``num_cpus`` threads: BLAS, OpenMP and torch (``OMP_NUM_THREADS`` and
+its kin in the worker processes) and infolens's k-NN searches (``INFOLENS_N_JOBS``, read by
+``n_jobs=None``, also set around a cell run in this process), so that parallel cells do not
+each take every core. With ``address`` the driver joins that
     cluster (its nodes need infolens installed); without one, Ray starts a local instance of
     ``workers`` CPUs itself and stops it at the end.
 
@@ -247,6 +252,17 @@ def _error_text(err: BaseException) -> str:
     return text.splitlines()[-1] if text else type(err).__name__
 
 
+#: the variables that limit a cell's threads (BLAS, OpenMP/torch, infolens's k-NN ``n_jobs``)
+THREAD_VARIABLES: tuple[str, ...] = (
+    "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "INFOLENS_N_JOBS",
+)
+
+
+def _thread_env(num_cpus: float) -> dict[str, str]:
+    threads = str(max(1, int(num_cpus)))
+    return dict.fromkeys(THREAD_VARIABLES, threads)
+
+
 class _Serial:
     """Runs cells in this process, one at a time.
 
@@ -255,10 +271,11 @@ class _Serial:
     a second Ctrl-C stops at once.
     """
 
-    def __init__(self, function: CellFunction) -> None:
+    def __init__(self, function: CellFunction, num_cpus: float) -> None:
         self.function = function
         self.ready: list[tuple[object, dict]] = []
         self.interrupted = False
+        self.n_jobs = str(max(1, int(num_cpus)))
 
     def submit(self, cell: dict) -> object:
         token = object()
@@ -267,7 +284,7 @@ class _Serial:
 
     def next_done(self, pending: set) -> list[tuple[object, Any]]:
         token, cell = self.ready.pop(0)
-        with self._deferred_interrupt():
+        with self._deferred_interrupt(), _environment("INFOLENS_N_JOBS", self.n_jobs):
             try:
                 return [(token, ("ok", _timed_call(self.function, cell)))]
             except Exception as err:  # a failing cell is recorded, the grid goes on
@@ -299,6 +316,20 @@ class _Serial:
         pass
 
 
+@contextlib.contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """``os.environ[name] = value`` inside the block (this process's threads-per-call knob)."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+
 class _Processes:
     """Runs cells in ``workers`` processes (loky's executor, as joblib uses: the cell function
     travels by cloudpickle and scripts need no ``__main__`` guard); a crashed process costs one
@@ -306,9 +337,7 @@ class _Processes:
 
     def __init__(self, function: CellFunction, workers: int, num_cpus: float) -> None:
         self.function, self.workers = function, workers
-        threads = str(max(1, int(num_cpus)))
-        self.env = {name: threads for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                                               "OPENBLAS_NUM_THREADS")}
+        self.env = _thread_env(num_cpus)
         self.pool = self._new_pool()
 
     def _new_pool(self) -> Any:
@@ -371,6 +400,7 @@ class _Ray:
             self.started = True
         self.remote = ray.remote(_timed_call).options(
             num_cpus=num_cpus, num_gpus=num_gpus, max_retries=0,
+            runtime_env={"env_vars": _thread_env(num_cpus)},
         )
         self.function_ref = ray.put(function)
 
@@ -557,7 +587,7 @@ def run_grid(
     if backend == "ray":
         runner: Any = _Ray(function, n_workers, num_cpus, num_gpus, address)
     elif n_workers == 1:
-        runner = _Serial(function)
+        runner = _Serial(function, num_cpus)
     else:
         runner = _Processes(function, n_workers, num_cpus)
     bar = _progress_bar(len(grid), len(entries), description, progress)

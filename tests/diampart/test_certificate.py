@@ -172,3 +172,18 @@ def test_failure_messages_tell_close_numbers_apart():
     outside = [[rect(F(0), F(0), 1 + F(1, 10**15), F(1))]]
     rep = check_certificate(Certificate("square", 1, F(2), outside))
     assert rep.failed == "containment" and "(1000000000000001/1000000000000000, 0)" in rep.message
+
+
+def test_the_loader_tells_embedding_certificates_apart():
+    # `diampart check` reads both kinds through load_certificate/check_certificate
+    from diampart.certificate import parse_certificate
+    from diampart.embedding import EmbeddingCertificate
+
+    text = ('{"format": "diampart-embedding/1", "shape": "torus", "parts": 1, "tau_squared": "1/2",'
+            ' "points": [["0", "0"], ["1/2", "1/2"]], "edges": [[0, 1]], "clique": [0, 1]}')
+    cert = parse_certificate(text)
+    assert isinstance(cert, EmbeddingCertificate)
+    report = check_certificate(cert)
+    assert report.ok and report.reason == "clique"  # d_1 >= sqrt(2)/2: the torus' diameter
+    with pytest.raises(ValueError, match="tau_squared"):
+        parse_certificate(text.replace('"1/2",', '"x",', 1))

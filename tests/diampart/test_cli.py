@@ -106,3 +106,21 @@ def test_check_bad_files_through_the_console_script(tmp_path):
         assert res.stdout == "", name
         lines = res.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: "), (name, res.stderr[-500:])
+
+
+def test_table_command_writes_rows_pictures_and_certificates(tmp_path):
+    res = runner.invoke(["table", "torus", "--parts", "8..9", "--budget", "0", "--lower-budget", "0",
+                         "--methods", "strips,hexagonal", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "| 8 | 0.441942 | hexagonal |" in res.output
+    data = json.loads((tmp_path / "torus_table.json").read_text())
+    assert [r["parts"] for r in data["rows"]] == [8, 9]
+    for m in (8, 9):
+        assert runner.invoke(["check", str(tmp_path / f"torus_m{m}.json")]).output.startswith("VALID")
+        assert (tmp_path / f"torus_m{m}.png").exists()
+    assert (tmp_path / "torus_table.md").read_text().startswith("# d_m of the flat torus")
+    for args, start in [(["table", "disk"], "error: shape"),
+                        (["table", "torus", "--parts", "3..1"], "error: parts"),
+                        (["table", "torus", "--methods", "magic"], "error: methods")]:
+        res = runner.invoke(args + ["--out", str(tmp_path / "bad")])
+        assert res.exit_code == 2 and res.output.startswith(start), (args, res.output)

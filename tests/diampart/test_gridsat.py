@@ -58,3 +58,12 @@ def test_bad_input_is_named():
         grid_sat_partition("torus", 3, resolution=0)
     with pytest.raises(ValueError, match="parts"):
         grid_sat_partition("torus", 0)
+
+
+def test_torus_eight_parts_grid_certificate_passes_check():
+    res = grid_sat_partition("torus", 8, resolution=4, time_limit=20)
+    assert res is not None
+    report = check_certificate(res.certificate)
+    assert report.ok, report.message
+    assert len(res.certificate.cells) == 8
+    assert res.diameter <= math.sqrt(0.25 + 1 / 64)  # at most the strips (a 4-grid colouring)

@@ -1,5 +1,6 @@
 """Lower bounds: exact point sets and SAT non-colourability on small grids."""
 
+import dataclasses
 import math
 from fractions import Fraction as F
 
@@ -85,3 +86,15 @@ def test_point_bounds_are_confirmed_by_their_clique():
     lb = point_lower_bound("square", 2, restarts=2, seed=0)
     assert lb.confirmed_by == "clique"
     assert lb.as_dict()["confirmed_by"] == "clique"
+
+
+def test_proof_check_replaces_the_second_solver():
+    # square, 3 parts, 1/8 grid: sqrt(65)/8 with a DRUP proof that the RUP checker accepts
+    from diampart.lower import proof_check_lower_bound
+
+    lb = sat_lower_bound("square", 3, resolution=8, confirm_solver=None)
+    assert lb.confirmed_by is None
+    report = proof_check_lower_bound(lb)
+    assert report.ok and lb.confirmed_by == "DRUP proof" and report.proof.ok
+    wrong = dataclasses.replace(lb, tau_squared=lb.tau_squared + F(1, 64), confirmed_by=None)
+    assert not proof_check_lower_bound(wrong).ok and wrong.confirmed_by is None

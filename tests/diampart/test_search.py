@@ -67,3 +67,47 @@ def test_disk_interior_cell_is_kept():
     # 7 parts: one cell lies strictly inside the disk (the central hexagon of the optimum)
     res = search_partition("disk", 7, restarts=2, seed=0, keep=1)
     assert 0.5 - 1e-9 <= res.diameter < 0.5 + 1e-4
+
+
+def test_hexgrid_and_motif_seeds_are_m_torus_points():
+    from diampart.voronoi import hexgrid_points, motif_points
+
+    rng = np.random.default_rng(5)
+    for m in (1, 7, 12, 25):
+        for pts in (hexgrid_points(m, rng), motif_points(m, rng)):
+            assert pts.shape == (m, 2)
+            assert (pts >= 0).all() and (pts < 1).all()
+    # a motif of r points repeated by a lattice of index m / r: every difference of two points
+    # of one orbit is a lattice vector, so some translate of the set maps it onto itself
+    pts = motif_points(12, np.random.default_rng(0))
+    z = pts[1:] - pts[0]
+    moved = [(pts + d) % 1.0 for d in z]
+    assert any(np.allclose(np.sort(np.round(q, 9), axis=0), np.sort(np.round(pts, 9), axis=0))
+               for q in moved)
+
+
+def test_layout_from_polygons_and_ridge_free_optimum_is_the_true_value():
+    from diampart.optimize import layout_diameter, optimise_layout, plane_diameter, smooth_layout
+    from diampart.voronoi import torus_layout_from_polygons
+
+    seeds = well_spread_seeds(FlatTorus(), 9, np.random.default_rng(1), method="hexgrid")
+    layout = build_layout(FlatTorus(), seeds)
+    v, _ = layout.vertex_positions()
+    polygons = [np.array([v[i] + s for i, s in cell]) for cell in layout.cells]
+    again = torus_layout_from_polygons(polygons)
+    assert again.n_vertices == layout.n_vertices
+    assert layout_diameter(again) == pytest.approx(layout_diameter(layout))
+    opt, value = optimise_layout(again)
+    assert plane_diameter(opt) < 0.45  # narrow cells: the ridges were left out ...
+    assert layout_diameter(opt) == pytest.approx(value, abs=1e-12)  # ... and did not matter
+    smoothed = smooth_layout(again)
+    assert layout_diameter(smoothed) < layout_diameter(again)
+    with pytest.raises(ValueError, match="sharpness"):
+        smooth_layout(again, sharpness=(0.0,))
+
+
+def test_seed_methods_are_validated():
+    with pytest.raises(ValueError, match="seed_methods"):
+        search_partition("square", 2, seed_methods=("hexgrid",))
+    with pytest.raises(ValueError, match="seed_methods"):
+        search_partition("torus", 2, seed_methods=())

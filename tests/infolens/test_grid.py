@@ -197,3 +197,19 @@ def test_ctrl_c_leaves_a_consistent_table_and_exit_code_130(tmp_path):
     rows = _csv_rows(tmp_path / "suite.csv")
     saved = json.loads(store.read_text())["cells"]
     assert len(rows) == len(saved) and all(r["status"] == "ok" for r in rows)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_each_cell_gets_num_cpus_threads_and_a_lambda_is_a_cell_function(tmp_path, workers):
+    from infolens.estimators.knn_counts import resolve_n_jobs
+
+    before = os.environ.get("INFOLENS_N_JOBS")
+    result = run_grid(
+        [{"i": i} for i in range(3)],
+        lambda cell: {"n_jobs": resolve_n_jobs(None), "omp": os.environ.get("OMP_NUM_THREADS")},
+        tmp_path / "g.csv", workers=workers, num_cpus=1, progress=False,
+    )
+    assert [row["n_jobs"] for row in result.rows] == [1, 1, 1]
+    if workers > 1:
+        assert {row["omp"] for row in result.rows} == {"1"}
+    assert os.environ.get("INFOLENS_N_JOBS") == before  # restored in this process

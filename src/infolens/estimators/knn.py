@@ -1,8 +1,11 @@
 """k-nearest-neighbour estimators of entropy and mutual information.
 
-All neighbour searches use scipy's ``cKDTree`` on all cores (``workers=-1``); nothing builds an
-O(n^2) distance matrix. Every estimator is the mean of per-sample contributions, so its standard
-error is the standard error of that mean (``error_method="per-sample"``). That error ignores the
+All neighbour searches and ball counts are exact and run on KD-trees in ``n_jobs`` threads (default:
+all cores), in the trees' leaf order, with one-dimensional counts by sorting
+(:mod:`infolens.estimators.knn_counts`); nothing builds an O(n^2) distance matrix. ``device``
+(``"cuda"``) computes the same distances and counts by chunked brute force with torch instead.
+Every estimator is the mean of per-sample contributions, so its standard error is the standard
+error of that mean (``error_method="per-sample"``). That error ignores the
 weak dependence between neighbouring terms and the estimator's bias; it is what people draw as
 error bars on an information plane, not a confidence interval for the true MI.
 
@@ -23,13 +26,12 @@ Preprocessing, shared by all estimators here (see :class:`KNNPreprocessing`):
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.spatial import cKDTree
 from scipy.special import digamma, gammaln
-from sklearn.neighbors import KDTree
 
 from infolens._validation import (
     as_labels,
@@ -43,6 +45,15 @@ from infolens._validation import (
 from infolens.estimators.base import MIEstimatorBase
 from infolens.estimators.copula import gaussian_copula_estimate
 from infolens.estimators.intrinsic_dimension import looks_singular
+from infolens.estimators.knn_counts import (
+    Norm,
+    _count_within_legacy,
+    _knn_query_legacy,
+    count_within,
+    knn_query,
+    resolve_knn_device,
+    resolve_n_jobs,
+)
 from infolens.estimators.result import MIEstimate, collect_estimator_warnings, warn_estimator
 
 __all__ = [
@@ -57,8 +68,6 @@ __all__ = [
     "weighted_kl_weights",
 ]
 
-Norm = Literal["euclidean", "max"]
-_MINKOWSKI_P = {"euclidean": 2.0, "max": np.inf}
 DUPLICATE_WARNING_FRACTION = 0.01
 
 
@@ -146,7 +155,11 @@ def _min_norm_weights(k: int, d: int, n_constraints: int) -> tuple[np.ndarray, n
 
 def count_repeated_rows(a: np.ndarray) -> int:
     """Number of rows of ``a`` equal to an earlier row (sorting rows as raw bytes is faster than
-    ``np.unique(axis=0)``; -0.0 and 0.0 count as different, harmless for a tie check)."""
+    ``np.unique(axis=0)``; -0.0 and 0.0 count as different there, harmless for a tie check; a
+    single column is sorted as numbers, faster again)."""
+    if a.shape[1] == 1:
+        ordered = np.sort(a[:, 0])
+        return int(np.count_nonzero(ordered[1:] == ordered[:-1]))
     rows = np.ascontiguousarray(a).view(np.dtype((np.void, a.dtype.itemsize * a.shape[1])))
     return len(a) - len(np.unique(rows))
 
@@ -231,16 +244,21 @@ class _KNNEstimator(MIEstimatorBase):
     name = "knn"
 
     def __init__(
-        self, k: int, standardize: bool, jitter: float, random_state: int | None
+        self, k: int, standardize: bool, jitter: float, random_state: int | None,
+        n_jobs: int | None = None, device: object = None,
     ) -> None:
         self.k = k
         self.standardize = standardize
         self.jitter = jitter
         self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.device = device
 
     def _preprocessing(self) -> KNNPreprocessing:
         """Check the hyper-parameters; the preprocessing they describe."""
         check_positive_int(self.k, "k")
+        resolve_n_jobs(self.n_jobs)
+        resolve_knn_device(self.device)
         if self.random_state is not None:
             check_positive_int(self.random_state, "random_state", minimum=0)
         return KNNPreprocessing(bool(self.standardize), self.jitter, self.random_state)
@@ -282,10 +300,11 @@ class _KNNEstimator(MIEstimatorBase):
         """Warn where the estimate is known to be unreliable (the plain k-NN base knows no case)."""
 
 
-def _kth_neighbour_log_distances(a: np.ndarray, orders: np.ndarray, norm: Norm) -> np.ndarray:
+def _kth_neighbour_log_distances(
+    a: np.ndarray, orders: np.ndarray, norm: Norm, n_jobs: int | None = None, device: object = None
+) -> np.ndarray:
     """log of the distance from each point to its j-th neighbour for each j in ``orders`` (n, len)."""
-    tree = cKDTree(a)
-    dist, _ = tree.query(a, k=int(orders.max()) + 1, p=_MINKOWSKI_P[norm], workers=-1)
+    dist, _ = knn_query(a, int(orders.max()), norm, n_jobs=n_jobs, device=device)
     eps = dist[:, orders]  # column 0 is the point itself
     with np.errstate(divide="ignore"):
         return np.log(eps)
@@ -313,6 +332,12 @@ class KLEntropy(_KNNEstimator):
         Tie-breaking noise, ``jitter * std`` per column; 0 rejects repeated rows.
     random_state : int or None
         Seed of the jitter.
+    n_jobs : int or None
+        Threads of the neighbour searches; None or -1: all cores.
+    device : None, str or torch.device
+        None: KD-trees on the CPU; ``"cuda"`` (or another torch device): exact chunked brute
+        force with torch there; ``"auto"``: CUDA when present, else the trees
+        (:mod:`infolens.estimators.knn_counts`).
 
     References
     ----------
@@ -332,9 +357,9 @@ class KLEntropy(_KNNEstimator):
 
     def __init__(
         self, k: int = 3, norm: Norm = "euclidean", standardize: bool = False, jitter: float = 1e-10,
-        random_state: int | None = 0,
+        random_state: int | None = 0, n_jobs: int | None = None, device: object = None,
     ) -> None:
-        super().__init__(k, standardize, jitter, random_state)
+        super().__init__(k, standardize, jitter, random_state, n_jobs, device)
         self.norm = norm
 
     def _preprocessing(self) -> KNNPreprocessing:
@@ -342,7 +367,9 @@ class KLEntropy(_KNNEstimator):
         return super()._preprocessing()
 
     def _entropy_terms(self, a: np.ndarray) -> np.ndarray:
-        log_eps = _kth_neighbour_log_distances(a, np.array([self.k]), self.norm)[:, 0]
+        log_eps = _kth_neighbour_log_distances(
+            a, np.array([self.k]), self.norm, self.n_jobs, self.device
+        )[:, 0]
         return kl_entropy_terms(log_eps, len(a), self.k, a.shape[1], self.norm)
 
     def _entropy_terms_checked(self, x: object, name: str = "x") -> np.ndarray:
@@ -461,6 +488,10 @@ class WeightedKL(KLEntropy):
         Tie-breaking noise, ``jitter * std`` per column; 0 rejects repeated rows.
     random_state : int or None
         Seed of the jitter.
+    n_jobs : int or None
+        Threads of the neighbour searches; None or -1: all cores.
+    device : None, str or torch.device
+        None: KD-trees; a torch device (``"cuda"``): exact chunked brute force there.
 
     References
     ----------
@@ -480,9 +511,9 @@ class WeightedKL(KLEntropy):
 
     def __init__(
         self, k: int = 5, norm: Norm = "euclidean", standardize: bool = True, jitter: float = 1e-10,
-        random_state: int | None = 0,
+        random_state: int | None = 0, n_jobs: int | None = None, device: object = None,
     ) -> None:
-        super().__init__(k, norm, standardize, jitter, random_state)
+        super().__init__(k, norm, standardize, jitter, random_state, n_jobs, device)
 
     def _check_dimension(self, d: int, n: int, what: str) -> None:
         warn_if_dimension_too_high(d, n, what)
@@ -495,7 +526,7 @@ class WeightedKL(KLEntropy):
                 f"x: the weighted estimator in {d} dimensions uses neighbours up to order "
                 f"{support.max()}, so it needs at least {support.max() + 1} samples, got {len(a)}"
             )
-        log_eps = _kth_neighbour_log_distances(a, support, self.norm)
+        log_eps = _kth_neighbour_log_distances(a, support, self.norm, self.n_jobs, self.device)
         per_order = kl_entropy_terms(log_eps, len(a), support[None, :], d, self.norm)
         return per_order @ w
 
@@ -525,6 +556,11 @@ class KSG(_KNNEstimator):
         (:func:`~infolens.estimators.copula.gaussian_copula_estimate`, a lower bound for 1-D
         variables and close to one otherwise) and flag it when KSG is clearly below: KSG's
         bias then dominates (high MI, or weak dependence spread over many dimensions).
+    n_jobs : int or None
+        Threads of the neighbour searches and counts; None or -1: all cores.
+    device : None, str or torch.device
+        None: KD-trees and sorting on the CPU; a torch device (``"cuda"``): exact chunked brute
+        force there (:mod:`infolens.estimators.knn_counts`).
 
     References
     ----------
@@ -545,8 +581,9 @@ class KSG(_KNNEstimator):
     def __init__(
         self, k: int = 5, variant: Literal[1, 2] = 1, standardize: bool = True,
         jitter: float = 1e-10, random_state: int | None = 0, copula_check: bool = True,
+        n_jobs: int | None = None, device: object = None,
     ) -> None:
-        super().__init__(k, standardize, jitter, random_state)
+        super().__init__(k, standardize, jitter, random_state, n_jobs, device)
         self.variant = variant
         self.copula_check = copula_check
 
@@ -560,36 +597,78 @@ class KSG(_KNNEstimator):
         return super()._preprocessing()
 
     def _mi_terms(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        n_x, n_y = ksg_neighbour_counts(x, y, self.k, self.variant)
+        n_x, n_y = ksg_neighbour_counts(
+            x, y, self.k, self.variant, n_jobs=self.n_jobs, device=self.device
+        )
         return ksg_terms(n_x, n_y, len(x), self.k, self.variant)
 
 
 
 def ksg_neighbour_counts(
+    x: np.ndarray, y: np.ndarray, k: int, variant: Literal[1, 2], *, n_jobs: int | None = None,
+    device: object = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Marginal neighbour counts n_x(i), n_y(i) of KSG (self excluded).
+
+    eps_i is the max-norm distance from (x_i, y_i) to its k-th neighbour. Algorithm 1 counts the
+    points with marginal distance < eps_i, as points within ``nextafter(eps_i, 0)``, the largest
+    float below eps_i (eps_i = 0, possible only for repeated rows, counts the repeats). Algorithm
+    2 counts those within the marginal extents of the k neighbours. Exact and in ``n_jobs``
+    threads (:func:`~infolens.estimators.knn_counts.knn_query`,
+    :func:`~infolens.estimators.knn_counts.count_within`), or on ``device``.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        (n, d_x) and (n, d_y) samples.
+    k : int
+        Neighbour order in the joint space.
+    variant : {1, 2}
+        KSG algorithm 1 or 2.
+    n_jobs : int or None, default=None
+        Threads; None or -1: all cores.
+    device : None, str or torch.device, default=None
+        None: KD-trees and sorting; a torch device: chunked brute force there.
+
+    Returns
+    -------
+    n_x, n_y : numpy.ndarray
+        (n,) float64 counts.
+    """
+    joint = np.hstack([x, y])
+    dist, idx = knn_query(joint, k, "max", return_indices=variant == 2, n_jobs=n_jobs, device=device)
+    radius_x, radius_y = _ksg_radii(x, y, dist, idx, k, variant)
+    if device is None and x.shape[1] == y.shape[1] == 1 and resolve_n_jobs(n_jobs) > 1:
+        # sorted counts run on one thread each (numpy releases the GIL): one per marginal
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            n_x = pool.submit(count_within, x, radius_x, "max", n_jobs=1)
+            n_y = pool.submit(count_within, y, radius_y, "max", n_jobs=1)
+            return n_x.result(), n_y.result()
+    return (count_within(x, radius_x, "max", n_jobs=n_jobs, device=device),
+            count_within(y, radius_y, "max", n_jobs=n_jobs, device=device))
+
+
+def _ksg_radii(
+    x: np.ndarray, y: np.ndarray, dist: np.ndarray, idx: np.ndarray | None, k: int, variant: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """KSG's marginal radii from the joint search (see :func:`ksg_neighbour_counts`)."""
+    if variant == 1:
+        radius = np.nextafter(dist[:, k], 0.0)  # strictly closer than eps_i
+        return radius, radius
+    neighbours = idx[:, 1:]
+    radius_x = np.abs(x[neighbours] - x[:, None, :]).max(axis=(1, 2))
+    radius_y = np.abs(y[neighbours] - y[:, None, :]).max(axis=(1, 2))
+    return radius_x, radius_y
+
+
+def _ksg_neighbour_counts_legacy(
     x: np.ndarray, y: np.ndarray, k: int, variant: Literal[1, 2]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Marginal neighbour counts n_x(i), n_y(i) of KSG (self excluded), by KD-trees."""
-    joint = np.hstack([x, y])
-    dist, idx = cKDTree(joint).query(joint, k=k + 1, p=np.inf, workers=-1)
-    if variant == 1:
-        radius_x = radius_y = np.nextafter(dist[:, k], 0.0)  # strictly closer than eps_i
-    else:
-        neighbours = idx[:, 1:]
-        radius_x = np.abs(x[neighbours] - x[:, None, :]).max(axis=(1, 2))
-        radius_y = np.abs(y[neighbours] - y[:, None, :]).max(axis=(1, 2))
-    return count_within(x, radius_x, "max"), count_within(y, radius_y, "max")
-
-
-def count_within(points: np.ndarray, radius: np.ndarray, norm: Norm) -> np.ndarray:
-    """For each point, the number of other points at distance <= its radius.
-
-    scikit-learn's KD-tree counts whole nodes that lie inside the ball without visiting their
-    points; scipy's ``query_ball_point`` visits each one, several times slower when the counts
-    run into the hundreds, as KSG's marginal counts do.
-    """
-    metric = "chebyshev" if norm == "max" else "euclidean"
-    counts = KDTree(points, metric=metric).query_radius(points, radius, count_only=True)
-    return counts.astype(np.float64) - 1.0
+    """:func:`ksg_neighbour_counts` as infolens computed it before issue #16 (the benchmark's
+    baseline): the joint search in input order, marginal counts on one core."""
+    dist, idx = _knn_query_legacy(np.hstack([x, y]), k, "max")
+    radius_x, radius_y = _ksg_radii(x, y, dist, idx, k, variant)
+    return _count_within_legacy(x, radius_x, "max"), _count_within_legacy(y, radius_y, "max")
 
 
 #: share of the samples in classes smaller than k + 1 above which the label estimate is flagged
@@ -651,6 +730,10 @@ class ContinuousDiscreteMI(_KNNEstimator):
         Tie-breaking noise, ``jitter * std`` per column; 0 rejects repeated rows.
     random_state : int or None
         Seed of the jitter.
+    n_jobs : int or None
+        Threads of the neighbour searches and counts; None or -1: all cores.
+    device : None, str or torch.device
+        None: KD-trees and sorting; a torch device (``"cuda"``): exact chunked brute force there.
 
     References
     ----------
@@ -669,9 +752,9 @@ class ContinuousDiscreteMI(_KNNEstimator):
     def __init__(
         self, k: int = 5, algorithm: Literal["ross", "kl", "weighted-kl"] = "ross",
         norm: Norm = "max", standardize: bool = True, jitter: float = 1e-10,
-        random_state: int | None = 0,
+        random_state: int | None = 0, n_jobs: int | None = None, device: object = None,
     ) -> None:
-        super().__init__(k, standardize, jitter, random_state)
+        super().__init__(k, standardize, jitter, random_state, n_jobs, device)
         self.algorithm = algorithm
         self.norm: Norm = norm
 
@@ -718,18 +801,17 @@ class ContinuousDiscreteMI(_KNNEstimator):
         )
 
     def _ross_terms(self, x: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
-        p = _MINKOWSKI_P[self.norm]
         keep = counts[codes] > 1
         radius = np.zeros(len(x))
         k_used = np.zeros(len(x))
         for c in np.flatnonzero(counts > 1):
             members = np.flatnonzero(codes == c)
             k_c = min(self.k, len(members) - 1)
-            dist, _ = cKDTree(x[members]).query(x[members], k=k_c + 1, p=p, workers=-1)
+            dist, _ = knn_query(x[members], k_c, self.norm, n_jobs=self.n_jobs, device=self.device)
             radius[members] = dist[:, k_c]
             k_used[members] = k_c
         x, radius, k_used, codes = x[keep], radius[keep], k_used[keep], codes[keep]
-        m = count_within(x, radius, self.norm)
+        m = count_within(x, radius, self.norm, n_jobs=self.n_jobs, device=self.device)
         n = len(x)
         class_sizes = np.bincount(codes)[codes]
         return digamma(n) - digamma(class_sizes) + digamma(k_used) - digamma(m)
@@ -740,7 +822,9 @@ class ContinuousDiscreteMI(_KNNEstimator):
         if self.algorithm == "weighted-kl":
             warn_if_dimension_too_high(x.shape[1], int(counts.min()), "x (smallest class)")
         estimator_cls = WeightedKL if self.algorithm == "weighted-kl" else KLEntropy
-        entropy = estimator_cls(k=self.k, norm=self.norm, standardize=False, jitter=0.0)
+        entropy = estimator_cls(
+            k=self.k, norm=self.norm, standardize=False, jitter=0.0, n_jobs=self.n_jobs, device=self.device
+        )
         terms = entropy._entropy_terms(x)
         for c in range(len(counts)):
             members = codes == c
