@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import json
 import math
 import os
@@ -426,12 +425,6 @@ class _Ray:
             self.started = False
 
 
-def _flat(value: Any) -> Any:
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, default=str)
-    return value
-
-
 def _row(cell: dict, entry: dict) -> dict:
     """The table row of a cell: its settings, the runner's columns, then the record's fields
     (a field named like a setting but with another value is kept as ``result_<name>``)."""
@@ -447,16 +440,6 @@ def _row(cell: dict, entry: dict) -> dict:
         else:
             row[name] = value
     return row
-
-
-def _csv_text(rows: list[dict]) -> str:
-    columns = list(dict.fromkeys(name for row in rows for name in row))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _flat(v) for k, v in row.items()})
-    return buffer.getvalue()
 
 
 def read_grid_table(table: str | Path) -> list[dict]:
@@ -549,7 +532,7 @@ def run_grid(
         On Ctrl-C, after writing the table of the finished cells.
     """
     from infolens.bench.records import ResultStore
-    from infolens.io import atomic_write_text
+    from infolens.io import atomic_write_text, csv_text
 
     start = time.perf_counter()
     n_workers = check_backend(backend, workers, num_cpus, num_gpus)
@@ -577,7 +560,7 @@ def run_grid(
 
     def write_table() -> None:
         result.rows = [_row(grid[i], entries[i]) for i in range(len(grid)) if i in entries]
-        atomic_write_text(table, _csv_text(result.rows) if result.rows else "")
+        atomic_write_text(table, csv_text(result.rows) if result.rows else "")
 
     write_table()
     if not todo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -11,7 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_array", "atomic_write_bytes", "atomic_write_text", "atomic_write_json", "atomic_save_npy"]
+__all__ = [
+    "load_array", "atomic_write_bytes", "atomic_write_text", "atomic_write_json", "atomic_save_npy",
+    "csv_text",
+]
 
 SUPPORTED_SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".txt")
 
@@ -210,3 +214,39 @@ def _json_default(obj: object) -> object:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"not JSON serializable: {type(obj).__name__}")
+
+
+def csv_text(rows: list[dict], columns: list[str] | None = None) -> str:
+    """The CSV text of a table of dict rows: the one CSV writer of the result tables.
+
+    Parameters
+    ----------
+    rows : list of dict
+        The rows.
+    columns : list of str or None, default=None
+        Column order; ``None``: every key, in order of first appearance.
+
+    Returns
+    -------
+    str
+        Header and rows, ``\n``-terminated; ``None`` is written as an empty cell, dicts,
+        lists and tuples as JSON.
+
+    Examples
+    --------
+    >>> print(csv_text([{"a": 1, "b": None}, {"a": "x,y", "c": [1, 2]}]), end="")
+    a,b,c
+    1,,
+    "x,y",,"[1, 2]"
+    """
+    if columns is None:
+        columns = list(dict.fromkeys(name for row in rows for name in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({
+            c: json.dumps(v, default=str) if isinstance(v := row.get(c), (dict, list, tuple)) else v
+            for c in columns
+        })
+    return buffer.getvalue()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from infolens.io import atomic_write_json, atomic_write_text
+from infolens.io import atomic_write_json, atomic_write_text, csv_text
 
 __all__ = ["aggregate_rows", "aggregate_runs", "AGGREGATE_STEM"]
 
@@ -93,18 +93,6 @@ def aggregate_rows(tables: Sequence[Sequence[dict]]) -> list[dict]:
     return out
 
 
-def _csv(rows: list[dict]) -> str:
-    columns = list(dict.fromkeys(k for r in rows for k in r))
-    lines = [",".join(columns)]
-    for r in rows:
-        cells = []
-        for k in columns:
-            v = r.get(k, "")
-            cells.append("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
-        lines.append(",".join(cells))
-    return "\n".join(lines) + "\n"
-
-
 def aggregate_runs(run_dirs: Sequence[str | Path], out_dir: str | Path, title: str | None = None) -> Path:
     """Aggregate the runs in ``run_dirs`` and write the table and figures to ``out_dir``.
 
@@ -145,7 +133,9 @@ def aggregate_runs(run_dirs: Sequence[str | Path], out_dir: str | Path, title: s
     rows = aggregate_rows(tables)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / f"{AGGREGATE_STEM}.csv", _csv(rows))
+    atomic_write_text(out / f"{AGGREGATE_STEM}.csv", csv_text(
+        [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()} for r in rows]
+    ))
     atomic_write_json(out / f"{AGGREGATE_STEM}.json",
                       {"runs": [str(Path(r)) for r in run_dirs], "rows": rows})
     title = title or f"mean ± s.d. over {len(tables)} runs"

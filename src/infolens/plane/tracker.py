@@ -26,9 +26,7 @@ naming the file.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import math
 import platform
@@ -47,7 +45,7 @@ from infolens.estimators.base import describe, is_fitted
 from infolens.estimators.compression import make_compressor
 from infolens.estimators.registry import make_estimator
 from infolens.estimators.result import call_catching_estimator_warnings, warn_estimator
-from infolens.io import _json_default, atomic_save_npy, atomic_write_json, atomic_write_text
+from infolens.io import _json_default, atomic_save_npy, atomic_write_json, atomic_write_text, csv_text
 from infolens.plane.noise import NoiseHooks, insert_noise
 from infolens.plane.probe import ActivationProbe, model_device, resolve_layers
 
@@ -118,12 +116,7 @@ def write_table(rows: Sequence[dict], out_dir: str | Path) -> None:
     """
     out = Path(out_dir)
     columns = _columns(rows)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: ("" if row.get(c) is None else row.get(c)) for c in columns})
-    atomic_write_text(out / TABLE_CSV, buffer.getvalue())
+    atomic_write_text(out / TABLE_CSV, csv_text(list(rows), columns))
     atomic_write_json(out / TABLE_JSON, {"unit": "nats", "columns": columns, "rows": list(rows)})
 
 
