@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import shutil
 from pathlib import Path
 
@@ -24,21 +23,6 @@ from infolens.data.mnist import (
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-
-
-def _real_mnist_dir() -> Path | None:
-    env = os.environ.get("INFOLENS_MNIST_DIR")
-    candidates = [Path(env)] if env else []
-    repo = Path(__file__).resolve().parents[3]
-    candidates.append(repo.parent / "shared" / "data" / "mnist")
-    for c in candidates:
-        if all((c / f"{name}.gz").is_file() or (c / name).is_file() for name in MNIST_SHA256):
-            return c
-    return None
-
-
-REAL = _real_mnist_dir()
-needs_real = pytest.mark.skipif(REAL is None, reason="offline MNIST copy not found")
 
 
 def _idx_bytes(array: np.ndarray) -> bytes:
@@ -152,19 +136,17 @@ def test_unknown_split(tmp_path):
         load_mnist(tmp_path, "validation", download=False)
 
 
-@needs_real
-def test_real_mnist_shapes_and_class_counts():
-    x_train, y_train = load_mnist(REAL, "train", download=False)
-    x_test, y_test = load_mnist(REAL, "test", download=False)
+def test_real_mnist_shapes_and_class_counts(real_mnist_dir):
+    x_train, y_train = load_mnist(real_mnist_dir, "train", download=False)
+    x_test, y_test = load_mnist(real_mnist_dir, "test", download=False)
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
     assert np.bincount(y_train).tolist() == TRAIN_COUNTS
     assert np.bincount(y_test).tolist() == TEST_COUNTS
 
 
-@needs_real
-def test_corrupted_copy_of_real_file_fails_the_known_digest(tmp_path):
-    shutil.copy(REAL / "t10k-images-idx3-ubyte.gz", tmp_path)
-    labels = bytearray(gzip.decompress((REAL / "t10k-labels-idx1-ubyte.gz").read_bytes()))
+def test_corrupted_copy_of_real_file_fails_the_known_digest(tmp_path, real_mnist_dir):
+    shutil.copy(real_mnist_dir / "t10k-images-idx3-ubyte.gz", tmp_path)
+    labels = bytearray(gzip.decompress((real_mnist_dir / "t10k-labels-idx1-ubyte.gz").read_bytes()))
     labels[-1] = (labels[-1] + 1) % 10  # a wrong label: still a valid IDX file
     (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(bytes(labels))  # raw, not gzip
     with pytest.raises(ValueError, match=MNIST_SHA256["t10k-labels-idx1-ubyte"]):

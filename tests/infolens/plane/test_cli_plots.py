@@ -3,50 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
-import infolens.data.mnist as mnist_module
 from infolens._cli import EntryPointRunner
 from infolens.cli import main
-from infolens.data.mnist import MNIST_SHA256
 from infolens.plane.plots import plot_all
 from infolens.plane.tracker import read_table
-
-
-def _real_mnist_dir() -> Path | None:
-    env = os.environ.get("INFOLENS_MNIST_DIR")
-    candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[3].parent / "shared" / "data" / "mnist")
-    for c in candidates:
-        if all((c / f"{name}.gz").is_file() or (c / name).is_file() for name in MNIST_SHA256):
-            return c
-    return None
-
-
-REAL = _real_mnist_dir()
-
 
 runner = EntryPointRunner(main, "infolens")
 
 
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch):
-    def refuse(url):
-        raise OSError("tests never download")
-
-    monkeypatch.setattr(mnist_module, "_fetch", refuse)
-
-
-@pytest.mark.skipif(REAL is None, reason="offline MNIST copy not found")
-def test_plane_mnist_tiny_run_then_resume(tmp_path):
+def test_plane_mnist_tiny_run_then_resume(tmp_path, real_mnist_dir):
     out = tmp_path / "mnist"
     args = [
         "plane", "mnist", "--epochs", "1", "--probe-size", "500", "--train-size", "2000",
         "--x-compressor", "pca", "--layers", "L3,L5", "--out", str(out), "--no-progress",
-        "--mnist-dir", str(REAL),
+        "--mnist-dir", str(real_mnist_dir),
     ]
     result = runner.invoke(args)
     assert result.exit_code == 0, result.output
@@ -140,13 +113,12 @@ def test_plane_plot_command(tmp_path):
     assert empty.exit_code == 2 and "table.json" in empty.output
 
 
-@pytest.mark.skipif(REAL is None, reason="offline MNIST copy not found")
-def test_autoencoder_for_x_is_fitted_once_and_not_on_resume(tmp_path, monkeypatch):
+def test_autoencoder_for_x_is_fitted_once_and_not_on_resume(tmp_path, monkeypatch, real_mnist_dir):
     from infolens.estimators.compressors import AutoencoderCompressor
     from infolens.plane.experiments import run_mnist_plane
 
     small = dict(
-        out_dir=tmp_path, layers=("L4",), probe_size=300, train_size=1000, mnist_dir=REAL,
+        out_dir=tmp_path, layers=("L4",), probe_size=300, train_size=1000, mnist_dir=real_mnist_dir,
         x_compressor="conv-ae", ae_train_size=500, ae_max_epochs=1, progress=False, plots=False,
     )
     run_mnist_plane("demo", epochs=1, **small)

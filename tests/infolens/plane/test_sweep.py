@@ -4,37 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-import infolens.data.mnist as mnist_module
-from infolens.data.mnist import MNIST_SHA256
 from infolens.plane.aggregate import aggregate_rows
 from infolens.plane.sweep import load_sweep, parse_sweep, sweep_cells, sweep_groups
-
-
-def _real_mnist_dir() -> Path | None:
-    env = os.environ.get("INFOLENS_MNIST_DIR")
-    candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[3].parent / "shared" / "data" / "mnist")
-    for c in candidates:
-        if all((c / f"{name}.gz").is_file() or (c / name).is_file() for name in MNIST_SHA256):
-            return c
-    return None
-
-
-REAL = _real_mnist_dir()
-
-
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch):
-    def refuse(url):
-        raise OSError("tests never download")
-
-    monkeypatch.setattr(mnist_module, "_fetch", refuse)
 
 
 def _table(rng: np.random.Generator, epochs: int = 3, layers=("L2", "L5")) -> list[dict]:
@@ -112,8 +87,7 @@ def test_plane_aggregate_missing_dir_is_one_line_exit_2(tmp_path, run_main):
     assert "no result table" in result.stderr
 
 
-@pytest.mark.skipif(REAL is None, reason="offline MNIST copy not found")
-def test_sweep_runs_every_run_aggregates_and_resumes(tmp_path, run_main):
+def test_sweep_runs_every_run_aggregates_and_resumes(tmp_path, run_main, real_mnist_dir):
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text(
         "settings: {epochs: 1, train_size: 600, probe_size: 300, x_compressor: pca, layers: [L5],\n"
@@ -121,7 +95,7 @@ def test_sweep_runs_every_run_aggregates_and_resumes(tmp_path, run_main):
         "grid: {seed: [0, 1]}\n"
     )
     out = tmp_path / "sweep"
-    args = ["plane", "sweep", sweep, "--out", out, "--workers", "1", "--mnist-dir", REAL,
+    args = ["plane", "sweep", sweep, "--out", out, "--workers", "1", "--mnist-dir", real_mnist_dir,
             "--no-progress"]
     first = run_main(*args)
     assert first.returncode == 0, first.stderr
