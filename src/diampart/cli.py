@@ -171,6 +171,10 @@ def table(
     out: Annotated[
         Path, typer.Option(help="folder for the table (JSON, Markdown), certificates, pictures")
     ] = Path("results/diampart/torus_table"),
+    lower_cache: Annotated[
+        Path | None, typer.Option(help="cache of the lower bounds' certificates and proof-check "
+                                       "records (default: OUT/lower); a proof checked once is reused")
+    ] = None,
 ) -> None:
     """Table of d_m bounds: best checked upper bound and its method, our lower bound, the strip
     and area bounds, the ratio to the area bound, seconds per row; pictures of the partitions."""
@@ -186,7 +190,8 @@ def table(
     rows = []
     for m in values:  # the files are rewritten after every row, so an interrupted run keeps its rows
         rows += torus_table([m], budget_s=budget, lower_budget_s=lower_budget, seed=seed,
-                            methods=chosen, restarts=restarts, out_dir=out, progress=True)
+                            methods=chosen, restarts=restarts, out_dir=out, progress=True,
+                            lower_cache_dir=lower_cache)
         text = format_torus_table(rows)
         atomic_write_json(out / "torus_table.json",
                           {**settings, "rows": [r.as_dict() for r in rows]})

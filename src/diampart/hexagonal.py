@@ -26,7 +26,21 @@ smaller than the plane diameter (distances wrap).
 
 A regular hexagon of area 1/m has diameter sqrt(8 / (3 sqrt 3 m)), 1.0996 x the area bound
 2 / sqrt(pi m); only a lattice close to the hexagonal one gets near it
-(:func:`area_ratio`).
+(:func:`area_ratio`). The best lattice tilings for m = 6..25 (ratio to the area bound): within
+1.111 for m = 8, 12, 15, 16, 20, 23, 24; 1.113 (25), 1.12-1.125 (9, 14, 18, 19), 1.133 (21),
+1.142 (11, 22), 1.144 (6), 1.162 (17), 1.178 (10), 1.220 (7), 1.233 (13).
+
+Why no other hexagonal pattern does better. Suppose the m parts are polygons that form a
+hexagonal map on the torus (every part a hexagon, three parts at every vertex). Lifted to the
+plane, the map is the hexagonal tessellation, and the deck group Z^2 acts on it as an index-m
+subgroup L of its translation group T (orientation-preserving automorphisms without fixed points
+are translations). The isomorphism L -> Z^2 extends to a linear map tau on T; averaging the
+realisation over T / L, ``psi(v) = (1/m) sum_t (phi(t v) - tau(t))``, gives a realisation in
+which every part is a translate of one hexagon, and by the triangle inequality every part's
+diameter in psi is at most the largest diameter in phi. So among hexagonal maps a lattice
+tiling is optimal, and it is one of those enumerated here; beating the numbers above needs
+another pattern (parts with five or seven sides, four parts at a vertex), which only the
+Voronoi search (:mod:`diampart.optimize`) explores.
 
 References
 ----------

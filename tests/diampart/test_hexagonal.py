@@ -14,6 +14,7 @@ from diampart.hexagonal import (
     HexagonalTiling,
     area_ratio,
     best_hexagon,
+    best_hexagonal_tiling,
     gauss_reduce,
     hexagonal_partition,
     lattice_tilings,
@@ -158,3 +159,12 @@ def test_bad_parts_raise(bad):
         hexagonal_partition(bad)
     with pytest.raises(ValueError, match="parts"):
         superlattices(bad)
+
+
+def test_best_lattice_tiling_ratios_m6_to_25_as_documented():
+    """The module docstring's list: which m a hexagonal lattice containing Z^2 gets close for."""
+    documented = {6: 1.144, 7: 1.220, 8: 1.108, 9: 1.123, 10: 1.178, 11: 1.142, 12: 1.109,
+                  13: 1.233, 14: 1.125, 15: 1.100, 16: 1.108, 17: 1.162, 18: 1.123, 19: 1.125,
+                  20: 1.108, 21: 1.133, 22: 1.142, 23: 1.103, 24: 1.109, 25: 1.113}
+    got = {m: round(best_hexagonal_tiling(m).ratio, 3) for m in documented}
+    assert got == documented

@@ -68,3 +68,13 @@ def test_bad_arguments_raise():
         torus_upper_bound(8, budget_s=-1.0)
     with pytest.raises(ValueError, match="parts"):
         torus_upper_bound(0)
+
+
+def test_row_keeps_lower_bound_certificates_in_the_given_cache(tmp_path):
+    cache = tmp_path / "cache"
+    row = torus_row(2, budget_s=0.0, lower_budget_s=60.0, methods=("strips",),
+                    out_dir=tmp_path / "out", lower_cache_dir=cache)
+    assert row.lower == pytest.approx(math.sqrt(2) / 2)
+    assert {p.name for p in cache.iterdir()} >= {"torus_m2_s11_t50.json",
+                                                 "torus_m2_s11_t50.checked.json"}
+    assert not (tmp_path / "out" / "lower").exists()
