@@ -142,15 +142,13 @@ def build_box_tree(points: np.ndarray, leaf_size: int = LEAF_SIZE) -> BoxTree:
 @numba.njit(cache=True, nogil=True, boundscheck=False)
 def _count_leaves(
     coords: np.ndarray, radius: np.ndarray, start: np.ndarray, end: np.ndarray, left: np.ndarray,
-    lower: np.ndarray, upper: np.ndarray, leaves: np.ndarray, counts: np.ndarray,
+    lower: np.ndarray, upper: np.ndarray, leaves: np.ndarray, largest_leaf: int,
+    counts: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    """Counts (self included) for the queries of ``leaves``; ``coords`` is (d, n) in tree order."""
+    """Counts (self included) for the queries of ``leaves``; ``coords`` is (d, n) in tree order,
+    ``largest_leaf`` the most points in any leaf of the tree (any leaf may be scanned)."""
     d = coords.shape[0]
     stack = np.empty(_STACK_DEPTH, np.int64)
-    largest_leaf = 0  # of the whole tree: any leaf may be scanned
-    for node in range(len(left)):
-        if left[node] < 0:
-            largest_leaf = max(largest_leaf, end[node] - start[node])
     inside = np.empty(largest_leaf, np.bool_)
     for g in leaves:
         q0, q1 = start[g], end[g]
@@ -240,10 +238,11 @@ def count_within_max_norm(
     radius_o = np.ascontiguousarray(radius[tree.order], dtype=np.float64)
     counts_o = np.zeros(len(points), dtype=np.int64)
     leaves = tree.leaves()
+    largest_leaf = int((tree.end[leaves] - tree.start[leaves]).max())
 
     def count(run: np.ndarray) -> None:
         _count_leaves(coords, radius_o, tree.start, tree.end, tree.left, tree.lower, tree.upper,
-                      run, counts_o)
+                      run, largest_leaf, counts_o)
 
     runs = np.array_split(leaves, min(len(leaves), max(1, n_jobs * TASKS_PER_THREAD)))
     if n_jobs == 1 or len(runs) == 1:
