@@ -40,16 +40,16 @@ TORUS_EDGE_SAMPLES = 0
 """Extra torus edge samples; the exact crossing constraints below make them unnecessary."""
 TORUS_LINES = (-1.5, -0.5, 0.5, 1.5)
 """Lattice Voronoi lines x = c and y = c where the torus distance has a ridge."""
-RIDGE_FREE_DIAMETER = 0.45
-"""Cells whose plane lifts are narrower than this (< 1/2, so every vertex difference is its own
-shortest translate and no C - C meets a ridge line) make the ridge constraints inactive."""
 RIDGE_PARTS = 8
-"""From this many cells on, the torus is optimised without the ridge constraints: the optima
-are narrower than :data:`RIDGE_FREE_DIAMETER` (hexagonal tilings give 0.442 at m = 8), where
-the ridges are inactive, yet they are most of the constraints (3-4x the time; minutes for one
-SLSQP run from a start with a wide cell). The returned value counts the ridges when a cell ends
-wider than :data:`RIDGE_FREE_DIAMETER`, and the exact check of the certificate has the last word
-anyway. Below this m nothing changes."""
+"""From this many cells on, the torus is optimised on the cells' plane lifts: distances are
+plane distances between lifted points, with no wrapping and no ridge constraints. The plane
+diameter of a lift bounds the cell's torus diameter from above and equals it below 1/2, where
+the optima lie (hexagonal tilings give 0.442 at m = 8), so the objective is an honest upper
+bound; the ridges were most of the constraints (3-4x the time). Measured on the torus distance
+without the ridges instead, SLSQP drifted from most starts into cells wider than 1/2 whose
+wrapped vertex distances undercut their true diameter (m = 11: 0.40 by that count, 0.53 in
+fact). The exact check of the certificate has the last word anyway. Below this m nothing
+changes."""
 
 
 @dataclass
@@ -153,6 +153,10 @@ class _Problem:
         self.layout = layout
         self.pts = cell_points(layout)
         self.torus = isinstance(layout.shape, FlatTorus)
+        # without the ridge constraints, distances are measured in the cells' plane lifts: an
+        # upper bound of the torus distance (equal below 1/2) that no cell can undercut by
+        # wrapping around the torus
+        self.wrap = self.torus and ridge
         pairs = []
         for dset in self.pts.diameter_sets:
             i, j = np.triu_indices(len(dset), 1)
@@ -197,7 +201,7 @@ class _Problem:
 
     def diffs(self, p: np.ndarray) -> np.ndarray:
         z = p[self.pairs[:, 0]] - p[self.pairs[:, 1]]
-        if self.torus:
+        if self.wrap:
             z = z - np.round(z)
         return z
 
@@ -495,10 +499,10 @@ def optimise_layout(
     ----------
     Kraft, "A software package for sequential quadratic programming", DFVLR-FB 88-28, 1988.
     """
-    best = layout
-    best_val = _Problem(layout).max_sq(layout.params)
     torus = isinstance(layout.shape, FlatTorus)
     ridge = torus and len(layout.cells) < RIDGE_PARTS
+    best = layout
+    best_val = _Problem(layout, ridge=ridge).max_sq(layout.params)
     for _ in range(rounds):
         prob = _Problem(best, convex=convex, ridge=ridge)
         x0 = np.append(best.params, prob.max_sq(best.params) * 1.0001)
@@ -526,6 +530,4 @@ def optimise_layout(
             best, best_val = cand, val
         else:
             break
-    if torus and not ridge and plane_diameter(best) >= RIDGE_FREE_DIAMETER:
-        best_val = _Problem(best).max_sq(best.params)  # the value with the ridges counted
     return best, math.sqrt(best_val)
