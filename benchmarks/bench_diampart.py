@@ -43,7 +43,14 @@ from diampart.lower import (  # noqa: E402
 )
 from diampart.plot import plot_certificate  # noqa: E402
 from diampart.search import search_partition  # noqa: E402
-from diampart.table import TorusRow, format_torus_table, torus_row  # noqa: E402
+from diampart.table import (  # noqa: E402
+    PERTURB_SHARE,
+    PERTURB_STEPS,
+    VORONOI_RESTARTS,
+    TorusRow,
+    format_torus_table,
+    torus_row,
+)
 from infolens.bench import ResultStore  # noqa: E402
 from infolens.io import atomic_write_json, atomic_write_text  # noqa: E402
 
@@ -188,7 +195,9 @@ def run_torus_table(fresh: bool, quick: bool) -> list[TorusRow]:
     store = ResultStore(OUT / "diampart_torus.cells.json", fresh=fresh)
     budget = 2.0 if quick else TORUS_TABLE_BUDGET
     lower_budget = 1.0 if quick else TORUS_TABLE_LOWER_BUDGET
-    settings = {"schema": SCHEMA, "seed": SEED, "budget_s": budget, "lower_budget_s": lower_budget}
+    settings = {"schema": SCHEMA, "seed": SEED, "budget_s": budget, "lower_budget_s": lower_budget,
+                "restarts": VORONOI_RESTARTS, "perturb_steps": PERTURB_STEPS,
+                "perturb_share": PERTURB_SHARE}
     for m in TORUS_TABLE_PARTS:
         cell = {"shape": "torus-table", "parts": m}
         if store.get(cell, settings) is not None:

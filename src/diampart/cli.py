@@ -163,7 +163,14 @@ def table(
         float, typer.Option(min=0, help="seconds per row for the computed lower bounds")
     ] = 15.0,
     seed: Annotated[int, typer.Option(min=0, help="seed of the Voronoi restarts")] = 0,
-    restarts: Annotated[int, typer.Option(min=1, help="most Voronoi restarts per row")] = 32,
+    restarts: Annotated[
+        int | None, typer.Option(min=1, help="most Voronoi restarts per row [default: 10,000; "
+                                             "the budget stops them first]")
+    ] = None,
+    perturb_steps: Annotated[
+        int | None, typer.Option(min=0, help="most perturbation steps per row, 0: none "
+                                             "[default: 10,000; the budget stops them first]")
+    ] = None,
     methods: Annotated[
         str, typer.Option(help="upper-bound methods, comma-separated: strips, hexagonal, "
                                "voronoi, grid-sat")
@@ -178,19 +185,29 @@ def table(
 ) -> None:
     """Table of d_m bounds: best checked upper bound and its method, our lower bound, the strip
     and area bounds, the ratio to the area bound, seconds per row; pictures of the partitions."""
-    from diampart.table import format_torus_table, parse_parts, torus_table
+    from diampart.table import (
+        PERTURB_STEPS,
+        VORONOI_RESTARTS,
+        format_torus_table,
+        parse_parts,
+        torus_table,
+    )
     from infolens.io import atomic_write_json, atomic_write_text
 
     if shape != "torus":
         raise ValueError(f"shape: the table exists for 'torus' only, got {shape!r}")
     values = parse_parts(parts)
+    restarts = VORONOI_RESTARTS if restarts is None else restarts
+    perturb_steps = PERTURB_STEPS if perturb_steps is None else perturb_steps
     chosen = tuple(m.strip() for m in methods.split(",") if m.strip())
     settings = {"parts": values, "budget_s": budget, "lower_budget_s": lower_budget,
-                "seed": seed, "restarts": restarts, "methods": list(chosen)}
+                "seed": seed, "restarts": restarts, "perturb_steps": perturb_steps,
+                "methods": list(chosen)}
     rows = []
     for m in values:  # the files are rewritten after every row, so an interrupted run keeps its rows
         rows += torus_table([m], budget_s=budget, lower_budget_s=lower_budget, seed=seed,
-                            methods=chosen, restarts=restarts, out_dir=out, progress=True,
+                            methods=chosen, restarts=restarts, perturb_steps=perturb_steps,
+                            out_dir=out, progress=True,
                             lower_cache_dir=lower_cache)
         text = format_torus_table(rows)
         atomic_write_json(out / "torus_table.json",

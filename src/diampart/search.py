@@ -42,13 +42,20 @@ from diampart.shapes import (
     get_shape,
     rational_circle_point,
 )
-from diampart.voronoi import Layout, build_layout, subdivide_edges, well_spread_seeds
+from diampart.voronoi import (
+    Layout,
+    build_layout,
+    cell_centroids,
+    subdivide_edges,
+    well_spread_seeds,
+)
 
 __all__ = [
     "SearchResult",
     "search_partition",
     "layout_certificate",
     "merge_close_vertices",
+    "perturb_layouts",
     "triangulate",
 ]
 
@@ -62,6 +69,9 @@ CAP_STEP = math.pi / 6
 """Angular step of the outer chain of a disk cap (inscribed in the circle of radius 2r)."""
 BOUND_DIGITS = 10**15
 """The claimed bound_squared is the checked value rounded up to a multiple of 1/BOUND_DIGITS."""
+PERTURB_SCALES = (0.05, 0.1, 0.2, 0.3)
+"""Noise of the perturbation steps (:func:`perturb_layouts`), in units of the cell spacing
+1/sqrt(m); step j of a pool member uses entry j mod 4."""
 
 
 @dataclass
@@ -347,6 +357,63 @@ def layout_certificate(
     return cert
 
 
+def perturb_layouts(
+    pool: list[tuple[float, Layout]],
+    rng: np.random.Generator,
+    *,
+    steps: int,
+    time_limit: float | None = None,
+) -> tuple[list[tuple[float, Layout, int]], int]:
+    """Iterated local search on the torus: perturb the cell centroids of good layouts.
+
+    Step j takes pool member i = j mod len(pool), moves each of its cell centroids
+    (:func:`~diampart.voronoi.cell_centroids`) by independent N(0, (s / sqrt(m))^2) noise,
+    s = :data:`PERTURB_SCALES`[(j // len(pool)) mod 4], rebuilds the periodic Voronoi layout of
+    the moved points and optimises it (:func:`~diampart.optimize.optimise_layout`); the result
+    replaces member i when its value is lower. Rebuilding the Voronoi diagram changes the cells'
+    combinatorics, which SLSQP on fixed combinatorics cannot; restarts from scratch rarely
+    reach the same neighbourhood (torus m = 19: 200 restarts gave 0.28976, the first step from
+    their best 0.28881).
+
+    Parameters
+    ----------
+    pool : list of (float, Layout)
+        Optimised torus layouts with their values.
+    rng : numpy.random.Generator
+        The noise source.
+    steps : int
+        Most steps (>= 0).
+    time_limit : float or None, default=None
+        Stop starting steps after this many seconds.
+
+    Returns
+    -------
+    pool : list of (float, Layout, int)
+        The members (same order), each with the number of steps that improved it.
+    steps_run : int
+        Steps run.
+    """
+    start = time.perf_counter()
+    members = [(v, lay, 0) for v, lay in pool]
+    run = 0
+    for j in range(steps if members else 0):
+        if time_limit is not None and time.perf_counter() - start > time_limit:
+            break
+        run += 1
+        i = j % len(members)
+        value, layout, improved = members[i]
+        m = len(layout.cells)
+        scale = PERTURB_SCALES[(j // len(members)) % len(PERTURB_SCALES)] / math.sqrt(m)
+        seeds = (cell_centroids(layout) + scale * rng.standard_normal((m, 2))) % 1.0
+        try:
+            new, new_value = optimise_layout(build_layout(layout.shape, seeds))
+        except _NUMERICAL_FAILURES:
+            continue
+        if len(new.cells) == m and new_value < value - 1e-9:
+            members[i] = (new_value, new, improved + 1)
+    return members, run
+
+
 def search_partition(
     shape: Shape | str,
     parts: int,
@@ -359,6 +426,8 @@ def search_partition(
     refine: bool | None = None,
     seed_methods: tuple[str, ...] | None = None,
     smooth: bool = False,
+    perturb_steps: int = 0,
+    perturb_time: float | None = None,
 ) -> SearchResult:
     """Best checked partition of ``shape`` into ``parts`` cells over seeded restarts.
 
@@ -395,6 +464,12 @@ def search_partition(
         Run L-BFGS on a smooth surrogate (:func:`~diampart.optimize.smooth_layout`) before
         SLSQP. On the torus (m = 17, six seeds) it led SLSQP to the same optima, 2-4 times
         slower, hence off by default.
+    perturb_steps : int, default=0
+        Torus only: after the restarts, at most this many perturbation steps
+        (:func:`perturb_layouts`) on the ``keep`` best distinct layouts, with noise from numpy
+        Generator([seed, 1]) (the restarts' stream is unchanged).
+    perturb_time : float or None, default=None
+        Stop starting perturbation steps after this many seconds (counted from their start).
 
     Returns
     -------
@@ -425,6 +500,8 @@ def search_partition(
         raise ValueError(f"parts: expected an integer >= 1, got {parts!r}")
     if restarts < 1:
         raise ValueError(f"restarts: expected an integer >= 1, got {restarts!r}")
+    if isinstance(perturb_steps, bool) or not isinstance(perturb_steps, int) or perturb_steps < 0:
+        raise ValueError(f"perturb_steps: expected an integer >= 0, got {perturb_steps!r}")
     methods = SEED_METHODS_TORUS if isinstance(shape, FlatTorus) else SEED_METHODS
     if seed_methods is not None:
         known = ("farthest", "lloyd", "uniform") + (
@@ -459,6 +536,13 @@ def search_partition(
         if len(distinct) >= max(keep, 1):
             break
     found = distinct
+    steps_run = 0
+    if perturb_steps and isinstance(shape, FlatTorus) and found:
+        pool, steps_run = perturb_layouts(
+            [(v, lay) for v, _, lay, _ in found], np.random.default_rng([seed, 1]),
+            steps=perturb_steps, time_limit=perturb_time)
+        found = [(v, r, lay, method if improved == 0 else "voronoi+slsqp+perturbed")
+                 for (v, lay, improved), (_, r, _, method) in zip(pool, found, strict=True)]
     if refine is None:
         refine = isinstance(shape, FlatTorus) and parts >= 4
     if refine:
@@ -473,6 +557,8 @@ def search_partition(
     best: SearchResult | None = None
     for value, r, layout, method in found:
         meta = {"seed": seed, "restart": r, "float_diameter": value, "method": method}
+        if steps_run:
+            meta["perturb_steps"] = steps_run
         try:
             cert = layout_certificate(layout, parts, tangent_sides=tangent_sides, meta=meta)
         except _NUMERICAL_FAILURES:

@@ -68,8 +68,15 @@ TORUS_SEEDS = ("farthest", "lloyd", "lattice") * 5 + ("farthest",) + (
 restart r using entry r mod 32: the first 16 are the default search's (the same random
 stream, so the table is never worse than it), then mostly cut-out hexagonal grids (which gave
 m = 17 its best partition, 0.306689 against 0.308166 from the first 24 restarts)."""
-VORONOI_RESTARTS = 32
-"""Voronoi restarts per row (fewer when the time budget runs out first)."""
+VORONOI_RESTARTS = 10_000
+"""Most Voronoi restarts per row: the time budget stops them first (one SLSQP run takes
+0.03-0.3 s from m = 8 on; 60 s rows ran 120-880 restarts on the 2-core machine), so the row uses
+its budget."""
+PERTURB_STEPS = 10_000
+"""Most perturbation steps per row (:func:`diampart.search.perturb_layouts`); the budget stops
+them first."""
+PERTURB_SHARE = 0.5
+"""Part of the Voronoi search's time given to perturbation steps (the rest to restarts)."""
 GRID_SAT_MAX_PARTS = 7
 """The grid SAT search runs for m up to this (its grids are too coarse beyond)."""
 SUMMARY_FROM = (6, 8)
@@ -229,15 +236,17 @@ def torus_upper_bound(
     seed: int = 0,
     methods: tuple[str, ...] = UPPER_METHODS,
     restarts: int = VORONOI_RESTARTS,
+    perturb_steps: int = PERTURB_STEPS,
 ) -> TorusUpper:
     """Run the upper-bound methods for m within about ``budget_s`` seconds; keep the best.
 
     Strips and hexagonal tilings are exact and quick (a few seconds at m = 25) and always run in
     full; the grid SAT search (m <= :data:`GRID_SAT_MAX_PARTS`) gets :data:`GRID_SAT_SHARE`
-    of the budget (at least :data:`GRID_SAT_MIN_SECONDS` per grid), and the Voronoi restarts
-    start while :data:`VORONOI_SHARE` of what is left remains (at least one restart runs, at most
-    ``restarts``). The result depends on the machine's speed only when the budget stops the
-    restarts before ``restarts``.
+    of the budget (at least :data:`GRID_SAT_MIN_SECONDS` per grid), and the Voronoi search gets
+    :data:`VORONOI_SHARE` of what is left: restarts start in the first 1 - :data:`PERTURB_SHARE`
+    of it (at least one runs, at most ``restarts``), perturbation steps from the best layouts in
+    the rest (at most ``perturb_steps``). With the defaults the budget stops both, so the result
+    depends on the machine's speed.
 
     Parameters
     ----------
@@ -251,6 +260,8 @@ def torus_upper_bound(
         Which methods run.
     restarts : int, default=VORONOI_RESTARTS
         Most Voronoi restarts.
+    perturb_steps : int, default=PERTURB_STEPS
+        Most perturbation steps (:func:`diampart.search.perturb_layouts`; 0: none).
 
     Returns
     -------
@@ -291,10 +302,11 @@ def torus_upper_bound(
                 if grid is not None and (res is None or grid.diameter < res.diameter):
                     res = grid
         else:
-            left = budget_s - (time.perf_counter() - start)
+            left = max(VORONOI_SHARE * (budget_s - (time.perf_counter() - start)), 0.0)
             res = search_partition("torus", parts, restarts=restarts, seed=seed,
-                                   time_limit=max(VORONOI_SHARE * left, 0.0),
-                                   seed_methods=TORUS_SEEDS)
+                                   time_limit=(1.0 - PERTURB_SHARE) * left,
+                                   seed_methods=TORUS_SEEDS, perturb_steps=perturb_steps,
+                                   perturb_time=PERTURB_SHARE * left)
         seconds[method] = time.perf_counter() - t0
         if res is not None and res.report.ok:
             found.append((method, res))
@@ -313,6 +325,7 @@ def torus_row(
     seed: int = 0,
     methods: tuple[str, ...] = UPPER_METHODS,
     restarts: int = VORONOI_RESTARTS,
+    perturb_steps: int = PERTURB_STEPS,
     out_dir: str | os.PathLike | None = None,
     lower_cache_dir: str | os.PathLike | None = None,
 ) -> TorusRow:
@@ -332,6 +345,8 @@ def torus_row(
         Upper-bound methods.
     restarts : int, default=VORONOI_RESTARTS
         Most Voronoi restarts.
+    perturb_steps : int, default=PERTURB_STEPS
+        Most perturbation steps (:func:`torus_upper_bound`).
     out_dir : str or os.PathLike or None, default=None
         Write the best certificate (``torus_m{m}.json``) and its picture (``.png``) there, and
         cache the lower bounds' certificates under ``lower/``; None: write nothing.
@@ -348,7 +363,8 @@ def torus_row(
     from diampart.torus_lower import area_bound, theorem_lower_bound, torus_lower_bound
 
     t0 = time.perf_counter()
-    up = torus_upper_bound(parts, budget_s=budget_s, seed=seed, methods=methods, restarts=restarts)
+    up = torus_upper_bound(parts, budget_s=budget_s, seed=seed, methods=methods, restarts=restarts,
+                           perturb_steps=perturb_steps)
     seconds_upper = time.perf_counter() - t0
     out = Path(out_dir) if out_dir is not None else None
     t0 = time.perf_counter()
@@ -400,6 +416,7 @@ def torus_table(
     seed: int = 0,
     methods: tuple[str, ...] = UPPER_METHODS,
     restarts: int = VORONOI_RESTARTS,
+    perturb_steps: int = PERTURB_STEPS,
     out_dir: str | os.PathLike | None = None,
     progress: bool = False,
     lower_cache_dir: str | os.PathLike | None = None,
@@ -420,6 +437,8 @@ def torus_table(
         Upper-bound methods.
     restarts : int, default=VORONOI_RESTARTS
         Most Voronoi restarts per row.
+    perturb_steps : int, default=PERTURB_STEPS
+        Most perturbation steps per row.
     out_dir : str or os.PathLike or None, default=None
         Where certificates and pictures go (:func:`torus_row`).
     progress : bool, default=False
@@ -435,7 +454,8 @@ def torus_table(
     rows = []
     for m in parts:
         row = torus_row(m, budget_s=budget_s, lower_budget_s=lower_budget_s, seed=seed,
-                        methods=methods, restarts=restarts, out_dir=out_dir,
+                        methods=methods, restarts=restarts, perturb_steps=perturb_steps,
+                        out_dir=out_dir,
                         lower_cache_dir=lower_cache_dir)
         rows.append(row)
         if progress:

@@ -21,6 +21,7 @@ __all__ = [
     "Layout",
     "VertexKind",
     "build_layout",
+    "cell_centroids",
     "clip_polygon_float",
     "hexgrid_points",
     "motif_points",
@@ -653,6 +654,40 @@ def torus_layout_from_polygons(polygons: list[np.ndarray]) -> Layout:
             cell.append((int(labels[k]), (int(shift[0]), int(shift[1]))))
         cells.append(_dedupe_cycle(cell))
     return Layout(FlatTorus(), kinds, rep.reshape(-1).copy(), offsets, cells, [{} for _ in cells])
+
+
+def cell_centroids(layout: Layout) -> np.ndarray:
+    """Area centroids of the layout's cells, as polygons on their vertices (torus: mod 1).
+
+    For a polygon with vertices (x_l, y_l), c_l = x_l y_{l+1} - x_{l+1} y_l and A = sum c_l / 2,
+    the centroid is (sum (x_l + x_{l+1}) c_l, sum (y_l + y_{l+1}) c_l) / (6 A). Arcs of the disk
+    are replaced by their chords.
+
+    Parameters
+    ----------
+    layout : Layout
+        The layout.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_cells, 2)
+        One centroid per cell, in the cell order.
+
+    Examples
+    --------
+    >>> halves = [np.array([[0, 0], [0.5, 0], [0.5, 1], [0, 1]]),
+    ...           np.array([[0.5, 0], [1, 0], [1, 1], [0.5, 1]])]
+    >>> cell_centroids(torus_layout_from_polygons(halves)).round(6).tolist()
+    [[0.25, 0.5], [0.75, 0.5]]
+    """
+    v, _ = layout.vertex_positions()
+    out = np.empty((len(layout.cells), 2))
+    for k, cell in enumerate(layout.cells):
+        p = np.array([v[i] + np.array(s, float) for i, s in cell])
+        q = np.roll(p, -1, axis=0)
+        c = p[:, 0] * q[:, 1] - q[:, 0] * p[:, 1]
+        out[k] = ((p + q) * c[:, None]).sum(axis=0) / (3.0 * c.sum())
+    return out % 1.0 if isinstance(layout.shape, FlatTorus) else out
 
 
 def subdivide_edges(layout: Layout) -> Layout:

@@ -124,3 +124,18 @@ def test_table_command_writes_rows_pictures_and_certificates(tmp_path):
                         (["table", "torus", "--methods", "magic"], "error: methods")]:
         res = runner.invoke(args + ["--out", str(tmp_path / "bad")])
         assert res.exit_code == 2 and res.output.startswith(start), (args, res.output)
+
+
+def test_table_command_passes_restarts_and_perturbation_steps(tmp_path):
+    res = runner.invoke(["table", "torus", "--parts", "9", "--budget", "20", "--lower-budget", "0",
+                         "--methods", "voronoi", "--restarts", "2", "--perturb-steps", "3",
+                         "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "torus_table.json").read_text())
+    assert (data["restarts"], data["perturb_steps"]) == (2, 3)
+    cert = json.loads((tmp_path / "torus_m9.json").read_text())
+    assert cert["meta"]["perturb_steps"] == 3
+    res = runner.invoke(["table", "torus", "--parts", "2", "--budget", "0", "--lower-budget", "0",
+                         "--methods", "strips", "--out", str(tmp_path / "defaults")])
+    data = json.loads((tmp_path / "defaults" / "torus_table.json").read_text())
+    assert (data["restarts"], data["perturb_steps"]) == (10_000, 10_000)

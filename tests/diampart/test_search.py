@@ -126,3 +126,42 @@ def test_seed_methods_are_validated():
         search_partition("square", 2, seed_methods=("hexgrid",))
     with pytest.raises(ValueError, match="seed_methods"):
         search_partition("torus", 2, seed_methods=())
+
+
+def test_cell_centroids_of_a_lattice_voronoi_layout_are_its_seeds():
+    from diampart.voronoi import cell_centroids
+
+    seeds = (np.array([0.13, 0.29]) + np.outer(np.arange(7), [1 / 7, 3 / 7])) % 1.0
+    layout = build_layout(FlatTorus(), seeds)  # congruent centrally symmetric cells
+    got = cell_centroids(layout)
+    z = got[:, None, :] - seeds[None, :, :]
+    z -= np.round(z)
+    assert np.abs(z).sum(-1).min(axis=1).max() < 1e-9
+    assert got.min() >= 0.0 and got.max() < 1.0
+
+
+def test_perturbation_steps_only_improve_and_keep_the_pool_order():
+    from diampart.optimize import optimise_layout
+    from diampart.search import perturb_layouts
+
+    pool = []
+    for s in (0, 1):
+        seeds = well_spread_seeds(FlatTorus(), 12, np.random.default_rng(s), method="uniform")
+        pool.append(optimise_layout(build_layout(FlatTorus(), seeds))[::-1])
+    out, run = perturb_layouts(pool, np.random.default_rng(0), steps=24)
+    assert run == 24 and len(out) == 2
+    for (v0, _), (v1, lay, improved) in zip(pool, out, strict=True):
+        assert v1 <= v0 and len(lay.cells) == 12
+        assert (improved > 0) == (v1 < v0)
+    assert min(v for v, _, _ in out) < min(v for v, _ in pool) - 1e-3  # poor starts get better
+    same, run = perturb_layouts(pool, np.random.default_rng(0), steps=0)
+    assert run == 0 and [v for v, _, _ in same] == [v for v, _ in pool]
+
+
+def test_search_with_perturbation_steps_returns_a_checked_torus_partition():
+    res = search_partition("torus", 9, restarts=2, seed=0, perturb_steps=6, keep=2)
+    assert res.report.ok and res.certificate.meta["perturb_steps"] == 6
+    plain = search_partition("torus", 9, restarts=2, seed=0, keep=2)
+    assert res.diameter <= plain.diameter + 1e-12  # the restarts are the same; steps only improve
+    with pytest.raises(ValueError, match="perturb_steps"):
+        search_partition("torus", 9, restarts=1, perturb_steps=-1)
