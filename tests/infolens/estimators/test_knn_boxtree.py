@@ -13,24 +13,13 @@ from infolens.estimators.knn_boxtree import build_box_tree, count_within_max_nor
 from infolens.estimators.knn_reference import count_within_bruteforce, knn_distances_bruteforce
 
 
-def _points(rng: np.random.Generator, n: int, d: int, kind: str) -> np.ndarray:
-    x = rng.normal(size=(n, d))
-    if kind == "integers":  # exact ties in every coordinate and distance
-        return np.round(2.0 * x)
-    if kind == "magnitudes":  # value +- radius rounds; coordinates of very different scale
-        return x * 10.0 ** rng.integers(-8, 17, size=(1, d)) + rng.choice([0.0, 1e16], size=(1, d))
-    if kind == "clusters":  # dense blobs far apart: whole nodes inside and outside the balls
-        return x * 1e-3 + rng.integers(0, 4, size=(n, 1)) * 10.0
-    return x
-
-
 @pytest.mark.parametrize("kind", ["continuous", "integers", "magnitudes", "clusters"])
 @pytest.mark.parametrize("d", [2, 3, 4, 8])
 @pytest.mark.parametrize("rule", ["exact", "strict"])
 @pytest.mark.parametrize("leaf_size", [1, 7, 128])
-def test_counts_equal_bruteforce(kind, d, rule, leaf_size):
+def test_counts_equal_bruteforce(kind, d, rule, leaf_size, knn_points):
     rng = np.random.default_rng(10 * d + leaf_size)
-    points = _points(rng, 600, d, kind)
+    points = knn_points(rng, 600, d, kind)
     eps = knn_distances_bruteforce(points, 5, "max")[:, 5]
     radius = eps if rule == "exact" else np.nextafter(eps, 0.0)
     expected = count_within_bruteforce(points, radius, "max")

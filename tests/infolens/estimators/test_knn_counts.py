@@ -29,17 +29,6 @@ from infolens.estimators.knn_reference import (
 from infolens.tasks import CorrelatedGaussian
 
 
-def _points(rng: np.random.Generator, n: int, d: int, kind: str) -> np.ndarray:
-    """Continuous, integer-rounded (many exact ties in every coordinate and distance), or
-    spread over magnitudes where ``value +- radius`` rounds."""
-    x = rng.normal(size=(n, d))
-    if kind == "integers":
-        return np.round(2.0 * x)
-    if kind == "magnitudes":
-        return x * 10.0 ** rng.integers(-8, 17, size=(1, d)) + rng.choice([0.0, 1e16], size=(1, d))
-    return x
-
-
 def _radii(points: np.ndarray, k: int, norm: str, rule: str) -> np.ndarray:
     """Radii that sit exactly on a neighbour's distance (``exact``) or just below it (``strict``,
     KSG algorithm 1's rule)."""
@@ -61,9 +50,9 @@ def order(request, monkeypatch):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("d", [1, 2, 3, 4, 8])
 @pytest.mark.parametrize("rule", ["exact", "strict"])
-def test_max_norm_counts_equal_bruteforce_and_legacy(kind, d, rule, order):
+def test_max_norm_counts_equal_bruteforce_and_legacy(kind, d, rule, order, knn_points):
     rng = np.random.default_rng(d)
-    points = _points(rng, 700, d, kind)
+    points = knn_points(rng, 700, d, kind)
     radius = _radii(points, 4, "max", rule)
     expected = count_within_bruteforce(points, radius, "max")
     assert np.array_equal(count_within(points, radius, "max", n_jobs=1), expected)
@@ -73,10 +62,10 @@ def test_max_norm_counts_equal_bruteforce_and_legacy(kind, d, rule, order):
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("d", [1, 3, 6])
-def test_euclidean_counts_equal_legacy(kind, d, order):
+def test_euclidean_counts_equal_legacy(kind, d, order, knn_points):
     # Euclidean counts keep scikit-learn's tree, so they round exactly as before
     rng = np.random.default_rng(10 + d)
-    points = _points(rng, 600, d, kind)
+    points = knn_points(rng, 600, d, kind)
     radius = _radii(points, 3, "euclidean", "exact")
     legacy = _count_within_legacy(points, radius, "euclidean")
     assert np.array_equal(count_within(points, radius, "euclidean", n_jobs=2), legacy)
@@ -87,9 +76,9 @@ def test_euclidean_counts_equal_legacy(kind, d, order):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("norm", ["max", "euclidean"])
 @pytest.mark.parametrize("d", [1, 2, 5, 8])
-def test_knn_distances_equal_bruteforce_and_indices_equal_legacy(kind, norm, d, order):
+def test_knn_distances_equal_bruteforce_and_indices_equal_legacy(kind, norm, d, order, knn_points):
     rng = np.random.default_rng(20 + d)
-    points = _points(rng, 500, d, kind)
+    points = knn_points(rng, 500, d, kind)
     dist, idx = knn_query(points, 5, norm, return_indices=True, n_jobs=1)
     legacy_dist, legacy_idx = _knn_query_legacy(points, 5, norm)
     assert np.array_equal(dist, legacy_dist) and np.array_equal(idx, legacy_idx)
@@ -121,9 +110,9 @@ def test_sorted_counts_equal_bruteforce_property(values, scale, offset, radius_s
 @pytest.mark.parametrize("kind", ["continuous", "integers"])
 @pytest.mark.parametrize("variant", [1, 2])
 @pytest.mark.parametrize("dims", [(1, 1), (2, 3), (4, 4)])
-def test_ksg_counts_equal_legacy_and_bruteforce(kind, variant, dims, order):
+def test_ksg_counts_equal_legacy_and_bruteforce(kind, variant, dims, order, knn_points):
     rng = np.random.default_rng(sum(dims) + variant)
-    joint = _points(rng, 800, sum(dims), kind)
+    joint = knn_points(rng, 800, sum(dims), kind)
     if kind == "integers":  # ties everywhere, but no repeated rows in x, y or the joint space
         joint = joint + rng.permutation(len(joint))[:, None] * 1e-3 * (np.arange(sum(dims)) == 0)
     x, y = joint[:, : dims[0]], joint[:, dims[0]:]
@@ -150,10 +139,10 @@ def test_estimators_do_not_depend_on_n_jobs(order):
 
 @pytest.mark.parametrize("kind", ["continuous", "integers"])
 @pytest.mark.parametrize("d", [1, 4])
-def test_torch_path_equals_trees(kind, d):
+def test_torch_path_equals_trees(kind, d, knn_points):
     pytest.importorskip("torch")
     rng = np.random.default_rng(30 + d)
-    points = _points(rng, 300, d, kind)
+    points = knn_points(rng, 300, d, kind)
     dist, _ = knn_query(points, 4, "max", n_jobs=1)
     torch_dist, torch_idx = knn_query_torch(points, 4, "max", "cpu", chunk_size=37)
     assert np.array_equal(torch_dist, dist)
