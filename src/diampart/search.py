@@ -556,7 +556,8 @@ def search_partition(
         found.sort(key=lambda item: item[0])
     best: SearchResult | None = None
     for value, r, layout, method in found:
-        meta = {"seed": seed, "restart": r, "float_diameter": value, "method": method}
+        meta = {"seed": seed, "restart": r, "restarts_run": runs, "float_diameter": value,
+                "method": method}
         if steps_run:
             meta["perturb_steps"] = steps_run
         try:

@@ -161,6 +161,7 @@ def test_perturbation_steps_only_improve_and_keep_the_pool_order():
 def test_search_with_perturbation_steps_returns_a_checked_torus_partition():
     res = search_partition("torus", 9, restarts=2, seed=0, perturb_steps=6, keep=2)
     assert res.report.ok and res.certificate.meta["perturb_steps"] == 6
+    assert res.certificate.meta["restarts_run"] == 2
     plain = search_partition("torus", 9, restarts=2, seed=0, keep=2)
     assert res.diameter <= plain.diameter + 1e-12  # the restarts are the same; steps only improve
     with pytest.raises(ValueError, match="perturb_steps"):
