@@ -55,6 +55,13 @@ def search(
     resolution: Annotated[
         int, typer.Option(min=1, help="grid-sat: squares per side (4 triangles each)")
     ] = 8,
+    perturb_steps: Annotated[
+        int, typer.Option(min=0, help="voronoi, torus: perturbation steps after the restarts "
+                                      "(move the best layouts' cell centroids, rebuild, re-optimise)")
+    ] = 0,
+    perturb_time: Annotated[
+        float | None, typer.Option(help="stop starting perturbation steps after this many seconds")
+    ] = None,
 ) -> None:
     """Search a partition, write its certificate, and print the checked bound."""
     from diampart.certificate import save_certificate
@@ -65,7 +72,8 @@ def search(
     _check_parts(parts)
     shp = get_shape(shape)
     if method == "voronoi":
-        res = search_partition(shp, parts, restarts=restarts, seed=seed, time_limit=time_limit)
+        res = search_partition(shp, parts, restarts=restarts, seed=seed, time_limit=time_limit,
+                               perturb_steps=perturb_steps, perturb_time=perturb_time)
     elif method == "grid-sat":
         res = grid_sat_partition(shp, parts, resolution=resolution, time_limit=time_limit)
         if res is None:

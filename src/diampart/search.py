@@ -479,7 +479,7 @@ def search_partition(
     Raises
     ------
     ValueError
-        For a bad ``parts`` or ``restarts``.
+        For a bad ``parts``, ``restarts`` or ``perturb_steps`` (also: steps off the torus).
     RuntimeError
         When no restart gives a valid certificate.
 
@@ -502,6 +502,9 @@ def search_partition(
         raise ValueError(f"restarts: expected an integer >= 1, got {restarts!r}")
     if isinstance(perturb_steps, bool) or not isinstance(perturb_steps, int) or perturb_steps < 0:
         raise ValueError(f"perturb_steps: expected an integer >= 0, got {perturb_steps!r}")
+    if perturb_steps and not isinstance(shape, FlatTorus):
+        raise ValueError(f"perturb_steps: perturbation steps exist on the torus only, got shape "
+                         f"{shape.name!r}")
     methods = SEED_METHODS_TORUS if isinstance(shape, FlatTorus) else SEED_METHODS
     if seed_methods is not None:
         known = ("farthest", "lloyd", "uniform") + (
@@ -537,7 +540,7 @@ def search_partition(
             break
     found = distinct
     steps_run = 0
-    if perturb_steps and isinstance(shape, FlatTorus) and found:
+    if perturb_steps and found:
         pool, steps_run = perturb_layouts(
             [(v, lay) for v, _, lay, _ in found], np.random.default_rng([seed, 1]),
             steps=perturb_steps, time_limit=perturb_time)

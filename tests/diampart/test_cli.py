@@ -139,3 +139,15 @@ def test_table_command_passes_restarts_and_perturbation_steps(tmp_path):
                          "--methods", "strips", "--out", str(tmp_path / "defaults")])
     data = json.loads((tmp_path / "defaults" / "torus_table.json").read_text())
     assert (data["restarts"], data["perturb_steps"]) == (10_000, 10_000)
+
+
+def test_search_command_runs_perturbation_steps_on_the_torus_only(tmp_path):
+    out = tmp_path / "t9.json"
+    res = runner.invoke(["search", "torus", "--parts", "9", "--restarts", "2", "--perturb-steps",
+                         "4", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(out.read_text())["meta"]["perturb_steps"] == 4
+    assert runner.invoke(["check", str(out)]).output.startswith("VALID")
+    res = runner.invoke(["search", "square", "--parts", "3", "--perturb-steps", "4",
+                         "--out", str(tmp_path / "s.json")])
+    assert res.exit_code == 2 and res.output.startswith("error: perturb_steps"), res.output

@@ -166,3 +166,5 @@ def test_search_with_perturbation_steps_returns_a_checked_torus_partition():
     assert res.diameter <= plain.diameter + 1e-12  # the restarts are the same; steps only improve
     with pytest.raises(ValueError, match="perturb_steps"):
         search_partition("torus", 9, restarts=1, perturb_steps=-1)
+    with pytest.raises(ValueError, match="torus only"):
+        search_partition("square", 3, restarts=1, perturb_steps=2)
