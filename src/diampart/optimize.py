@@ -335,10 +335,8 @@ def plane_diameter(layout: Layout) -> float:
     >>> round(plane_diameter(torus_layout_from_polygons(halves)), 6)
     1.118034
     """
-    v, _ = layout.vertex_positions()
     best = 0.0
-    for cell in layout.cells:
-        p = np.array([v[i] + np.array(s, float) for i, s in cell])
+    for p in layout.cell_polygons():
         z = p[:, None, :] - p[None, :, :]
         best = max(best, float(np.sqrt((z * z).sum(-1).max())))
     return best

@@ -144,6 +144,17 @@ class Layout:
                 dv[i, :, o] = r * np.array([-math.sin(x[o]), math.cos(x[o])])
         return v, dv
 
+    def cell_polygons(self) -> list[np.ndarray]:
+        """Every cell's vertices in order, each moved by its shift (the cell's plane lift).
+
+        Returns
+        -------
+        list of numpy.ndarray of shape (k, 2)
+            One polygon per cell (arcs of the disk replaced by their chords).
+        """
+        v, _ = self.vertex_positions()
+        return [np.array([v[i] + np.array(s, float) for i, s in cell]) for cell in self.cells]
+
     def angle(self, vertex: int, params: np.ndarray | None = None) -> float:
         """The angle parameter of a circle vertex.
 
@@ -680,10 +691,8 @@ def cell_centroids(layout: Layout) -> np.ndarray:
     >>> cell_centroids(torus_layout_from_polygons(halves)).round(6).tolist()
     [[0.25, 0.5], [0.75, 0.5]]
     """
-    v, _ = layout.vertex_positions()
     out = np.empty((len(layout.cells), 2))
-    for k, cell in enumerate(layout.cells):
-        p = np.array([v[i] + np.array(s, float) for i, s in cell])
+    for k, p in enumerate(layout.cell_polygons()):
         q = np.roll(p, -1, axis=0)
         c = p[:, 0] * q[:, 1] - q[:, 0] * p[:, 1]
         out[k] = ((p + q) * c[:, None]).sum(axis=0) / (3.0 * c.sum())

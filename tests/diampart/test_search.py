@@ -40,10 +40,8 @@ def test_seeds_are_reproducible_and_inside():
 def test_periodic_voronoi_cells_tile_the_torus():
     seeds = well_spread_seeds(FlatTorus(), 4, np.random.default_rng(0), method="lloyd")
     layout = build_layout(FlatTorus(), seeds)
-    v, _ = layout.vertex_positions()
     area = 0.0
-    for cell in layout.cells:
-        p = np.array([v[i] + s for i, s in cell])
+    for p in layout.cell_polygons():
         area += 0.5 * np.sum(p[:, 0] * np.roll(p[:, 1], -1) - np.roll(p[:, 0], -1) * p[:, 1])
     assert area == pytest.approx(1.0, abs=1e-9)
 
@@ -92,8 +90,7 @@ def test_layout_from_polygons_and_ridge_free_optimum_is_the_true_value():
 
     seeds = well_spread_seeds(FlatTorus(), 9, np.random.default_rng(1), method="hexgrid")
     layout = build_layout(FlatTorus(), seeds)
-    v, _ = layout.vertex_positions()
-    polygons = [np.array([v[i] + s for i, s in cell]) for cell in layout.cells]
+    polygons = layout.cell_polygons()
     again = torus_layout_from_polygons(polygons)
     assert again.n_vertices == layout.n_vertices
     assert layout_diameter(again) == pytest.approx(layout_diameter(layout))
