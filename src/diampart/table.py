@@ -107,12 +107,16 @@ class TorusUpper:
         Each method's checked bound (methods that found nothing are absent).
     seconds_by_method : dict of str to float, default={}
         Each method's wall time.
+    voronoi_work : dict of str to int, default={}
+        What the Voronoi search ran: ``restarts`` and ``perturb_steps`` (empty when it did not
+        run); with a time budget they depend on the machine's speed.
     """
 
     result: SearchResult
     method: str
     by_method: dict[str, float] = field(default_factory=dict)
     seconds_by_method: dict[str, float] = field(default_factory=dict)
+    voronoi_work: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -156,6 +160,8 @@ class TorusRow:
     lower_error : str or None, default=None
         Why the computed lower bounds failed, when they did (the row then shows the theorem
         bound, :func:`diampart.torus_lower.theorem_lower_bound`).
+    voronoi_work : dict of str to int, default={}
+        Restarts and perturbation steps the Voronoi search ran (:class:`TorusUpper`).
     """
 
     parts: int
@@ -175,6 +181,7 @@ class TorusRow:
     certificate: str | None = None
     picture: str | None = None
     lower_error: str | None = None
+    voronoi_work: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """The row as JSON.
@@ -314,7 +321,12 @@ def torus_upper_bound(
         raise RuntimeError(f"torus: no method found a partition for m={parts}")
     method, best = min(found, key=lambda item: item[1].certificate.bound_squared)
     by_method = {name: res.diameter for name, res in found}
-    return TorusUpper(best, method, by_method, seconds)
+    work = {}
+    for name, res in found:
+        if name == "voronoi":
+            work = {"restarts": res.restarts,
+                    "perturb_steps": int(res.certificate.meta.get("perturb_steps", 0))}
+    return TorusUpper(best, method, by_method, seconds, work)
 
 
 def torus_row(
@@ -397,6 +409,7 @@ def torus_row(
         seconds_upper=seconds_upper,
         seconds_lower=seconds_lower,
         lower_error=lower_error,
+        voronoi_work=up.voronoi_work,
     )
     if out is not None:
         from diampart.plot import plot_certificate

@@ -133,6 +133,7 @@ def test_table_command_passes_restarts_and_perturbation_steps(tmp_path):
     assert res.exit_code == 0, res.output
     data = json.loads((tmp_path / "torus_table.json").read_text())
     assert (data["restarts"], data["perturb_steps"]) == (2, 3)
+    assert data["rows"][0]["voronoi_work"] == {"restarts": 2, "perturb_steps": 3}
     cert = json.loads((tmp_path / "torus_m9.json").read_text())
     assert cert["meta"]["perturb_steps"] == 3
     res = runner.invoke(["table", "torus", "--parts", "2", "--budget", "0", "--lower-budget", "0",
