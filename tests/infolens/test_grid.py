@@ -179,7 +179,9 @@ def test_bench_suite_bad_option_is_named(tmp_path, run_main, option, value, mess
 
 def test_ctrl_c_leaves_a_consistent_table_and_exit_code_130(tmp_path):
     exe = Path(sys.executable).with_name("infolens")
-    args = [exe, "bench", "suite", "--n", "3000", "--seeds", "0,1,2,3", "--estimators", "ksg",
+    # cells of 0.1-0.5 s each, so the grid cannot end in the moment the interrupt takes
+    seeds = ",".join(str(s) for s in range(12))
+    args = [exe, "bench", "suite", "--n", "20000", "--seeds", seeds, "--estimators", "ksg",
             "--families", "gaussian", "--out", tmp_path, "--workers", "1", "--no-progress"]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     store = tmp_path / "suite.cells.json"
