@@ -37,3 +37,16 @@ def test_regular_hexagon_three_parts():
     # three rhombi through the centre: diameter sqrt(3)/2 * 2 * R = sqrt(3)/2 for R = 1/2
     res = search_partition("ngon6", 3, restarts=6, seed=0)
     assert res.diameter <= math.sqrt(3) / 2 + 1e-6
+
+
+def test_torus_m19_perturbation_steps_beat_the_restarts_they_start_from():
+    """Fixed counts, no time limit, so the run is the same on any machine (about 50 s)."""
+    from diampart.hexagonal import area_ratio
+    from diampart.table import TORUS_SEEDS
+
+    res = search_partition("torus", 19, restarts=84, seed=0, seed_methods=TORUS_SEEDS,
+                           perturb_steps=94)
+    assert check_certificate(res.certificate).ok
+    assert min(res.history) > 0.2897  # the restarts alone: 0.289760, ratio 1.1193
+    assert res.diameter < 0.28882 and area_ratio(19, res.diameter) < 1.116  # 0.288813, 1.1157
+    assert res.certificate.meta["method"] == "voronoi+slsqp+perturbed"
