@@ -66,12 +66,13 @@ TORUS_SEEDS = ("farthest", "lloyd", "lattice") * 5 + ("farthest",) + (
     "hexgrid", "hexgrid", "lloyd", "hexgrid", "motif", "hexgrid", "hexgrid", "farthest") * 2
 """Seed methods of the torus Voronoi restarts (:func:`~diampart.voronoi.well_spread_seeds`),
 restart r using entry r mod 32: the first 16 are the default search's (the same random
-stream, so the table is never worse than it once 16 restarts have run), then mostly cut-out hexagonal grids (which gave
-m = 17 its best partition, 0.306689 against 0.308166 from the first 24 restarts)."""
+stream, so the table is never worse than it once 16 restarts have run), then mostly cut-out
+hexagonal grids (which gave m = 17 its best partition, 0.306689 against 0.308166 from the
+first 24 restarts)."""
 VORONOI_RESTARTS = 10_000
 """Most Voronoi restarts per row: the time budget stops them first (one SLSQP run takes
-0.03-0.3 s from m = 8 on; 60 s rows ran 120-880 restarts on the 2-core machine), so the row uses
-its budget."""
+0.03-0.3 s from m = 8 on; the restarts' half of a 60 s row ran 38-352 of them for m = 25..10 on
+the 2-core machine), so the row uses its budget."""
 PERTURB_STEPS = 10_000
 """Most perturbation steps per row (:func:`diampart.search.perturb_layouts`); the budget stops
 them first."""
@@ -321,11 +322,10 @@ def torus_upper_bound(
         raise RuntimeError(f"torus: no method found a partition for m={parts}")
     method, best = min(found, key=lambda item: item[1].certificate.bound_squared)
     by_method = {name: res.diameter for name, res in found}
-    work = {}
-    for name, res in found:
-        if name == "voronoi":
-            work = {"restarts": res.restarts,
-                    "perturb_steps": int(res.certificate.meta.get("perturb_steps", 0))}
+    voronoi = dict(found).get("voronoi")
+    work = {} if voronoi is None else {
+        "restarts": voronoi.restarts,
+        "perturb_steps": int(voronoi.certificate.meta.get("perturb_steps", 0))}
     return TorusUpper(best, method, by_method, seconds, work)
 
 
