@@ -36,7 +36,8 @@ import numpy as np  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from diampart.certificate import load_certificate  # noqa: E402
+from diampart.certificate import Certificate, load_certificate  # noqa: E402
+from diampart.geometry import signed_area  # noqa: E402
 from diampart.hexagonal import area_ratio  # noqa: E402
 from diampart.optimize import optimise_layout  # noqa: E402
 from diampart.shapes import FlatTorus  # noqa: E402
@@ -57,15 +58,14 @@ FLIP_PULLS = (0.35, 0.6)
 def table_layout(path: Path) -> tuple[Layout, float]:
     """The torus layout of a table certificate (one piece per cell) and its checked value."""
     cert = load_certificate(path)
+    if not isinstance(cert, Certificate):
+        raise SystemExit(f"{path}: not a partition certificate")
     polygons = []
     for pieces in cert.cells:
         if len(pieces) != 1:
             raise SystemExit(f"{path}: a cell of {len(pieces)} pieces; only one-piece cells are read")
-        poly = np.array([[float(x), float(y)] for x, y in pieces[0]])
-        nxt = np.roll(poly, -1, axis=0)
-        if (poly[:, 0] * nxt[:, 1] - nxt[:, 0] * poly[:, 1]).sum() < 0:
-            poly = poly[::-1]
-        polygons.append(poly)
+        piece = pieces[0] if signed_area(pieces[0]) > 0 else pieces[0][::-1]
+        polygons.append(np.array([[float(x), float(y)] for x, y in piece]))
     return torus_layout_from_polygons(polygons), math.sqrt(float(cert.bound_squared))
 
 
