@@ -316,6 +316,26 @@ class _Serial:
 
 
 @contextlib.contextmanager
+def _interrupt_held() -> Iterator[None]:
+    """A Ctrl-C inside the block is raised (as KeyboardInterrupt) when the block ends.
+
+    Recording a finished cell (the resume store, then the table) must not be cut in two: a
+    Ctrl-C between the two writes left the table with a row the store did not have.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
 def _environment(name: str, value: str) -> Iterator[None]:
     """``os.environ[name] = value`` inside the block (this process's threads-per-call knob)."""
     previous = os.environ.get(name)
@@ -606,10 +626,11 @@ def run_grid(
                     entry = {"status": "failed", "attempts": attempts[i], "cell_error": payload,
                              "wall_seconds": None, "record": {}}
                     result.failed += 1
-                entries[i] = entry
-                store.put(grid[i], wanted[i], entry)
+                with _interrupt_held():
+                    entries[i] = entry
+                    store.put(grid[i], wanted[i], entry)
+                    write_table()
                 bar.update(1)
-                write_table()
             if getattr(runner, "interrupted", False):
                 raise KeyboardInterrupt
     except KeyboardInterrupt:

@@ -201,6 +201,20 @@ def test_ctrl_c_leaves_a_consistent_table_and_exit_code_130(tmp_path):
     assert len(rows) == len(saved) and all(r["status"] == "ok" for r in rows)
 
 
+def test_a_ctrl_c_while_a_cell_is_recorded_waits_for_the_record():
+    from infolens.grid import _interrupt_held
+
+    steps = []
+    with pytest.raises(KeyboardInterrupt):
+        with _interrupt_held():
+            steps.append("store")
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the handler runs between bytecodes: give it the chance
+            steps.append("table")
+    assert steps == ["store", "table"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_each_cell_gets_num_cpus_threads_and_a_lambda_is_a_cell_function(tmp_path, workers):
     from infolens.estimators.knn_counts import resolve_n_jobs
